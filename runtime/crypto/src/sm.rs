@@ -114,6 +114,10 @@ impl CryptoSuite for SmSuite {
         Self::public_of(&point)
     }
 
+    fn validate_public_key(&self, public: &PublicKey) -> Result<(), CryptoError> {
+        Self::point(public).map(|_| ())
+    }
+
     fn sign(&self, secret: &SecretKey, hash: &B256) -> Result<Vec<u8>, CryptoError> {
         let sk = Self::secret(secret)?;
         let point = ctx()

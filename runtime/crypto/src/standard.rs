@@ -92,6 +92,10 @@ impl CryptoSuite for StandardSuite {
         ))
     }
 
+    fn validate_public_key(&self, public: &PublicKey) -> Result<(), CryptoError> {
+        Self::from_public(public).map(|_| ())
+    }
+
     fn sign(&self, secret: &SecretKey, hash: &B256) -> Result<Vec<u8>, CryptoError> {
         let sk = Self::secret(secret)?;
         // libsecp256k1 always produces low-s signatures.

@@ -56,11 +56,15 @@ pub enum TransactionStatus {
     WasmUnreachableInstruction = 34,
     /// A WASM module trapped.
     WasmTrap = 35,
+    /// An Ethereum transaction's account nonce did not match.
+    NonceCheckFail = 10000,
+    /// The transaction names another chain.
+    InvalidChainId = 10006,
 }
 
 impl TransactionStatus {
     /// Every status, for code lookup.
-    const ALL: [TransactionStatus; 21] = [
+    const ALL: [TransactionStatus; 23] = [
         Self::Success,
         Self::Unknown,
         Self::OutOfGasLimit,
@@ -82,6 +86,8 @@ impl TransactionStatus {
         Self::WasmArgumentOutOfRange,
         Self::WasmUnreachableInstruction,
         Self::WasmTrap,
+        Self::NonceCheckFail,
+        Self::InvalidChainId,
     ];
 
     /// The numeric code.

@@ -1,5 +1,7 @@
 //! Integration tests of weft-types: encodings, verification, limits, Merkle roots.
 
+#![allow(clippy::unwrap_used)] // Tests unwrap freely: a panic is a failure report.
+
 mod block;
 mod merkle;
 mod transaction;

@@ -1,0 +1,1 @@
+//! Criterion benches of Weft live in `benches/` of this crate.

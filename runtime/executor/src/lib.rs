@@ -1,0 +1,544 @@
+//! Weft's block executor: runs a block's transactions in order on revm over the ledger's
+//! world state, and produces receipts, the block's state changes and its state root.
+//!
+//! ```text
+//!  VerifiedTx… ──▶ Executor::execute_block ──▶ revm (Osaka rules) ──▶ BlockState overlay
+//!                        │ per tx: limits → TxEnv → transact → commit to the overlay
+//!                        ▼
+//!                 receipts + StateChanges ──▶ Executor::build_block ──▶ BlockCommit
+//!                                                                (roots sealed; the ledger
+//!                                                                 commits it in one batch)
+//!  Executor::call / estimate_gas: the same machinery on a throw-away overlay, at any height
+//! ```
+//!
+//! This is the only crate that imports `revm`. Contract failures (revert, out of gas,
+//! invalid transaction) are *results* that go into receipts; a storage failure is *fatal*
+//! ([`ExecError`]) and aborts the block on this node.
+//!
+//! The EVM keeps Keccak-256 for its opcode and for contract addresses in both crypto
+//! suites, so `solc` output runs unchanged on an SM chain.
+
+#![warn(missing_docs)]
+
+mod state;
+
+use alloy_consensus::Transaction as _;
+use alloy_primitives::{Address, Bytes, Log, TxKind, B256, U256};
+use revm::context::result::{
+    EVMError, ExecutionResult, HaltReason, InvalidTransaction, OutOfGasError,
+};
+use revm::context::{BlockEnv, CfgEnv, TxEnv};
+use revm::primitives::hardfork::SpecId;
+use revm::{Context, ExecuteCommitEvm, ExecuteEvm, MainBuilder, MainContext};
+use weft_ledger::{keys, BlockCommit, Ledger, LedgerError};
+use weft_storage::Storage;
+use weft_types::{BlockHeader, BlockNumber, Receipt, Transaction, TransactionStatus, VerifiedTx};
+
+pub use state::{account_key, code_key, slot_key, BlockState, StateError, StateVersion};
+
+/// The EVM rules Weft runs: Osaka, the newest hard fork revm implements (what current
+/// `solc` targets by default). Osaka's per-transaction cap of 2^24 gas (EIP-7825) is
+/// replaced by the chain's own `tx_gas_limit`, which a consortium configures.
+pub const SPEC: SpecId = SpecId::OSAKA;
+
+/// A fatal execution failure: the block cannot be executed on this node.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    /// Reading state failed.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// The ledger failed.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// revm reported an internal error (not a contract failure).
+    #[error("EVM internal error: {0}")]
+    Evm(String),
+    /// A read-only call named a height the ledger does not have.
+    #[error("block {requested} does not exist; the latest block is {latest}")]
+    UnknownBlock {
+        /// The height asked for.
+        requested: BlockNumber,
+        /// The latest height.
+        latest: BlockNumber,
+    },
+}
+
+/// The block-level values a transaction can see.
+#[derive(Debug, Clone)]
+pub struct BlockContext {
+    /// The block's number.
+    pub number: BlockNumber,
+    /// Milliseconds since the Unix epoch (the EVM sees seconds).
+    pub timestamp_ms: u64,
+    /// The sealer's account (the EVM's `COINBASE`).
+    pub beneficiary: Address,
+    /// The parent block's hash (also the EVM's `PREVRANDAO`, which a BFT chain has no
+    /// randomness beacon for).
+    pub parent_hash: B256,
+    /// Gas all the block's transactions may use together.
+    pub block_gas_limit: u64,
+    /// Gas one transaction may use.
+    pub tx_gas_limit: u64,
+}
+
+/// What executing a block produced.
+#[derive(Debug, Clone)]
+pub struct BlockOutcome {
+    /// One receipt per transaction.
+    pub receipts: Vec<Receipt>,
+    /// The block's state writes.
+    pub state: weft_ledger::StateChanges,
+    /// Gas used by all transactions.
+    pub gas_used: u64,
+}
+
+/// A read-only call's request (`call` / `eth_call`).
+#[derive(Debug, Clone, Default)]
+pub struct CallRequest {
+    /// The caller (zero if absent).
+    pub from: Address,
+    /// The callee, or `Create` to run init code.
+    pub to: TxKind,
+    /// Call data.
+    pub data: Bytes,
+    /// Value sent.
+    pub value: U256,
+    /// Gas limit (the chain's transaction gas limit if absent).
+    pub gas: Option<u64>,
+}
+
+/// What a read-only call returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallOutcome {
+    /// How it ended.
+    pub status: TransactionStatus,
+    /// Return data or revert data.
+    pub output: Bytes,
+    /// Gas it used.
+    pub gas_used: u64,
+    /// Logs it would emit.
+    pub logs: Vec<Log>,
+}
+
+/// Executes blocks and calls for one chain.
+#[derive(Debug, Clone)]
+pub struct Executor {
+    chain_id: u64,
+}
+
+impl Executor {
+    /// An executor for the chain with `chain_id` (also the EVM's `CHAINID`).
+    pub fn new(chain_id: u64) -> Self {
+        Executor { chain_id }
+    }
+
+    /// The context of the block after the ledger's head.
+    pub fn next_block_context<S: Storage>(
+        &self,
+        ledger: &Ledger<S>,
+        timestamp_ms: u64,
+        beneficiary: Address,
+    ) -> Result<BlockContext, ExecError> {
+        let number = ledger.block_number() + 1;
+        self.context_at(
+            ledger,
+            number,
+            ledger.head_hash(),
+            timestamp_ms,
+            beneficiary,
+        )
+    }
+
+    fn context_at<S: Storage>(
+        &self,
+        ledger: &Ledger<S>,
+        number: BlockNumber,
+        parent_hash: B256,
+        timestamp_ms: u64,
+        beneficiary: Address,
+    ) -> Result<BlockContext, ExecError> {
+        let config = |key| -> Result<u64, ExecError> {
+            ledger.system_config_u64(key, number)?.ok_or_else(|| {
+                ExecError::Ledger(LedgerError::Corrupt {
+                    what: format!("system config {key}"),
+                    reason: "missing".into(),
+                })
+            })
+        };
+        Ok(BlockContext {
+            number,
+            timestamp_ms,
+            beneficiary,
+            parent_hash,
+            block_gas_limit: config(keys::BLOCK_GAS_LIMIT)?,
+            tx_gas_limit: config(keys::TX_GAS_LIMIT)?,
+        })
+    }
+
+    fn cfg(&self, ctx: &BlockContext) -> CfgEnv {
+        let mut cfg = CfgEnv::new_with_spec(SPEC);
+        cfg.chain_id = self.chain_id;
+        cfg.tx_gas_limit_cap = Some(ctx.tx_gas_limit);
+        cfg
+    }
+
+    fn block_env(ctx: &BlockContext) -> BlockEnv {
+        BlockEnv {
+            number: U256::from(ctx.number),
+            beneficiary: ctx.beneficiary,
+            timestamp: U256::from(ctx.timestamp_ms / 1000),
+            gas_limit: ctx.block_gas_limit,
+            basefee: 0,
+            difficulty: U256::ZERO,
+            prevrandao: Some(ctx.parent_hash),
+            ..Default::default()
+        }
+    }
+
+    /// Execute `txs` in order on the ledger's latest state as block `ctx.number`.
+    pub fn execute_block<S: Storage>(
+        &self,
+        ledger: &Ledger<S>,
+        ctx: &BlockContext,
+        txs: &[VerifiedTx],
+    ) -> Result<BlockOutcome, ExecError> {
+        let state = BlockState::new(ledger, StateVersion::Latest);
+        let mut evm = Context::mainnet()
+            .with_db(state)
+            .with_cfg(self.cfg(ctx))
+            .with_block(Self::block_env(ctx))
+            .build_mainnet();
+        let mut receipts = Vec::with_capacity(txs.len());
+        let mut gas_used = 0u64;
+        for tx in txs {
+            let limit = tx.tx().gas_limit();
+            if limit > ctx.tx_gas_limit || gas_used.saturating_add(limit) > ctx.block_gas_limit {
+                // Refused before execution: no gas is used and nothing changes.
+                receipts.push(failed(TransactionStatus::OutOfGasLimit, 0));
+                continue;
+            }
+            let (env, is_native) = self.tx_env(tx, &mut evm.ctx.journaled_state.database)?;
+            evm.ctx.cfg.disable_nonce_check = is_native;
+            let receipt = match evm.transact_commit(env) {
+                Ok(result) => receipt_of(result, tx.tx().to().is_create()),
+                Err(EVMError::Transaction(invalid)) => failed(invalid_status(&invalid), 0),
+                Err(e) => return Err(fatal(e)),
+            };
+            gas_used += receipt.gas_used;
+            receipts.push(receipt);
+        }
+        let state = evm.ctx.journaled_state.database.into_changes()?;
+        Ok(BlockOutcome {
+            receipts,
+            state,
+            gas_used,
+        })
+    }
+
+    /// Execute `txs` as the block after the ledger's head and assemble the commit, roots
+    /// sealed, ready for [`Ledger::commit_block`] once signed.
+    pub fn build_block<S: Storage>(
+        &self,
+        ledger: &Ledger<S>,
+        ctx: &BlockContext,
+        sealer_index: u64,
+        txs: Vec<VerifiedTx>,
+    ) -> Result<BlockCommit, ExecError> {
+        let outcome = self.execute_block(ledger, ctx, &txs)?;
+        let nodes = ledger.node_list(ctx.number)?;
+        let mut commit = BlockCommit {
+            header: BlockHeader {
+                version: weft_ledger::HEADER_VERSION,
+                number: ctx.number,
+                parent_hash: ctx.parent_hash,
+                timestamp: ctx.timestamp_ms,
+                gas_used: outcome.gas_used,
+                sealer: sealer_index,
+                sealer_list: nodes.sealers.iter().map(|s| s.node_id).collect(),
+                consensus_weights: nodes.sealers.iter().map(|s| s.weight).collect(),
+                ..Default::default()
+            },
+            signatures: Vec::new(),
+            transactions: txs,
+            receipts: outcome.receipts,
+            state: outcome.state,
+            config: Vec::new(),
+            nodes: None,
+        };
+        commit.seal_roots(ledger.suite(), &ledger.state_root());
+        Ok(commit)
+    }
+
+    /// Run a call without committing anything, on the state after block `at` (the latest
+    /// block if `None`).
+    pub fn call<S: Storage>(
+        &self,
+        ledger: &Ledger<S>,
+        request: &CallRequest,
+        at: Option<BlockNumber>,
+    ) -> Result<CallOutcome, ExecError> {
+        let latest = ledger.block_number();
+        let number = at.unwrap_or(latest);
+        if number > latest {
+            return Err(ExecError::UnknownBlock {
+                requested: number,
+                latest,
+            });
+        }
+        let (header, _) = ledger.header(number)?.ok_or(ExecError::UnknownBlock {
+            requested: number,
+            latest,
+        })?;
+        let ctx = self.context_at(
+            ledger,
+            number,
+            header.parent_hash,
+            header.timestamp,
+            Address::ZERO,
+        )?;
+        let version = if at.is_none() {
+            StateVersion::Latest
+        } else {
+            StateVersion::At(number)
+        };
+        let mut state = BlockState::new(ledger, version);
+        let gas_limit = request
+            .gas
+            .unwrap_or(ctx.tx_gas_limit)
+            .min(ctx.block_gas_limit);
+        let nonce = revm::Database::basic(&mut state, request.from)?
+            .map(|a| a.nonce)
+            .unwrap_or(0);
+        let mut cfg = self.cfg(&ctx);
+        cfg.disable_nonce_check = true;
+        let mut evm = Context::mainnet()
+            .with_db(state)
+            .with_cfg(cfg)
+            .with_block(Self::block_env(&ctx))
+            .build_mainnet();
+        let env = TxEnv {
+            tx_type: 0,
+            caller: request.from,
+            gas_limit,
+            gas_price: 0,
+            kind: request.to,
+            value: request.value,
+            data: request.data.clone(),
+            nonce,
+            chain_id: Some(self.chain_id),
+            ..Default::default()
+        };
+        match evm.transact(env) {
+            Ok(result) => {
+                let receipt = receipt_of(result.result, request.to.is_create());
+                Ok(CallOutcome {
+                    status: receipt.status,
+                    output: receipt.output,
+                    gas_used: receipt.gas_used,
+                    logs: receipt.logs,
+                })
+            }
+            Err(EVMError::Transaction(invalid)) => Ok(CallOutcome {
+                status: invalid_status(&invalid),
+                output: Bytes::from(invalid.to_string().into_bytes()),
+                gas_used: 0,
+                logs: Vec::new(),
+            }),
+            Err(e) => Err(fatal(e)),
+        }
+    }
+
+    /// The least gas limit with which `request` succeeds, found by binary search between
+    /// the gas it used and the chain's transaction limit. If it fails even with the
+    /// largest limit, that failure is returned.
+    pub fn estimate_gas<S: Storage>(
+        &self,
+        ledger: &Ledger<S>,
+        request: &CallRequest,
+        at: Option<BlockNumber>,
+    ) -> Result<Result<u64, CallOutcome>, ExecError> {
+        let mut probe = request.clone();
+        probe.gas = None;
+        let first = self.call(ledger, &probe, at)?;
+        if !first.status.is_success() {
+            return Ok(Err(first));
+        }
+        let ctx_limit = request.gas.unwrap_or(u64::MAX);
+        let number = at.unwrap_or(ledger.block_number());
+        let cap = ledger
+            .system_config_u64(keys::TX_GAS_LIMIT, number)?
+            .unwrap_or(u64::MAX)
+            .min(ctx_limit);
+        // Refunds and the 63/64 rule mean the limit needed can exceed the gas used.
+        let (mut low, mut high) = (first.gas_used.saturating_sub(1), cap);
+        while low + 1 < high {
+            let mid = low + (high - low) / 2;
+            probe.gas = Some(mid);
+            if self.call(ledger, &probe, at)?.status.is_success() {
+                high = mid;
+            } else {
+                low = mid;
+            }
+        }
+        Ok(Ok(high))
+    }
+
+    /// The revm transaction of `tx`, and whether it is native (random nonce: revm's
+    /// account-nonce check is off, but CREATE still uses and bumps the account nonce).
+    fn tx_env<S: Storage>(
+        &self,
+        tx: &VerifiedTx,
+        state: &mut BlockState<'_, S>,
+    ) -> Result<(TxEnv, bool), ExecError> {
+        let sender = tx.sender();
+        Ok(match tx.tx() {
+            Transaction::Native(signed) => {
+                let nonce = revm::Database::basic(state, sender)?
+                    .map(|a| a.nonce)
+                    .unwrap_or(0);
+                let env = TxEnv {
+                    tx_type: 0,
+                    caller: sender,
+                    gas_limit: signed.tx.gas_limit,
+                    gas_price: 0,
+                    kind: signed.tx.to,
+                    value: signed.tx.value,
+                    data: signed.tx.input.clone(),
+                    nonce,
+                    chain_id: Some(signed.tx.chain_id),
+                    ..Default::default()
+                };
+                (env, true)
+            }
+            Transaction::Ethereum(eth) => {
+                let e = eth.envelope();
+                let env = TxEnv {
+                    tx_type: e.tx_type() as u8,
+                    caller: sender,
+                    gas_limit: e.gas_limit(),
+                    gas_price: e.max_fee_per_gas(),
+                    kind: e.kind(),
+                    value: e.value(),
+                    data: e.input().clone(),
+                    nonce: e.nonce(),
+                    chain_id: e.chain_id(),
+                    access_list: e.access_list().cloned().unwrap_or_default(),
+                    gas_priority_fee: e.max_priority_fee_per_gas(),
+                    ..Default::default()
+                };
+                (env, false)
+            }
+        })
+    }
+}
+
+fn failed(status: TransactionStatus, gas_used: u64) -> Receipt {
+    Receipt {
+        status,
+        gas_used,
+        output: Bytes::new(),
+        logs: Vec::new(),
+        contract_address: None,
+    }
+}
+
+fn fatal<E: std::fmt::Display>(e: EVMError<StateError, E>) -> ExecError {
+    match e {
+        EVMError::Database(db) => ExecError::State(db),
+        other => ExecError::Evm(other.to_string()),
+    }
+}
+
+/// The receipt of a finished execution.
+fn receipt_of(result: ExecutionResult<HaltReason>, is_create: bool) -> Receipt {
+    match result {
+        ExecutionResult::Success {
+            gas, logs, output, ..
+        } => {
+            let contract_address = match &output {
+                revm::context::result::Output::Create(_, address) if is_create => *address,
+                _ => None,
+            };
+            Receipt {
+                status: TransactionStatus::Success,
+                gas_used: gas.tx_gas_used(),
+                output: match output {
+                    revm::context::result::Output::Call(data) => data,
+                    revm::context::result::Output::Create(_, _) => Bytes::new(),
+                },
+                logs,
+                contract_address,
+            }
+        }
+        ExecutionResult::Revert { gas, output, .. } => Receipt {
+            status: TransactionStatus::RevertInstruction,
+            gas_used: gas.tx_gas_used(),
+            output,
+            logs: Vec::new(),
+            contract_address: None,
+        },
+        ExecutionResult::Halt { reason, gas, .. } => {
+            failed(halt_status(&reason), gas.tx_gas_used())
+        }
+    }
+}
+
+fn halt_status(reason: &HaltReason) -> TransactionStatus {
+    use TransactionStatus as S;
+    match reason {
+        HaltReason::OutOfGas(
+            OutOfGasError::Basic | OutOfGasError::Memory | OutOfGasError::MemoryLimit,
+        ) => S::OutOfGas,
+        HaltReason::OutOfGas(_) => S::OutOfGas,
+        HaltReason::OpcodeNotFound | HaltReason::InvalidFEOpcode | HaltReason::NotActivated => {
+            S::BadInstruction
+        }
+        HaltReason::InvalidJump => S::BadJumpDestination,
+        HaltReason::StackUnderflow => S::StackUnderflow,
+        HaltReason::StackOverflow | HaltReason::CallTooDeep => S::OutOfStack,
+        HaltReason::CreateCollision => S::ContractAddressAlreadyUsed,
+        HaltReason::PrecompileError | HaltReason::PrecompileErrorWithContext(_) => {
+            S::PrecompiledError
+        }
+        HaltReason::OutOfFunds | HaltReason::OverflowPayment => S::NotEnoughCash,
+        HaltReason::CreateContractSizeLimit
+        | HaltReason::CreateInitCodeSizeLimit
+        | HaltReason::CreateContractStartingWithEF => S::OutOfGasLimit,
+        _ => S::Unknown,
+    }
+}
+
+fn invalid_status(invalid: &InvalidTransaction) -> TransactionStatus {
+    use TransactionStatus as S;
+    match invalid {
+        InvalidTransaction::NonceTooHigh { .. } | InvalidTransaction::NonceTooLow { .. } => {
+            S::NonceCheckFail
+        }
+        InvalidTransaction::InvalidChainId | InvalidTransaction::MissingChainId => {
+            S::InvalidChainId
+        }
+        InvalidTransaction::LackOfFundForMaxFee { .. } => S::NotEnoughCash,
+        InvalidTransaction::CallerGasLimitMoreThanBlock
+        | InvalidTransaction::CallGasCostMoreThanGasLimit { .. }
+        | InvalidTransaction::GasFloorMoreThanGasLimit { .. } => S::OutOfGasLimit,
+        _ => S::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_map_to_fisco_codes() {
+        assert_eq!(halt_status(&HaltReason::InvalidJump).code(), 11);
+        assert_eq!(
+            halt_status(&HaltReason::OutOfGas(OutOfGasError::Basic)).code(),
+            12
+        );
+        assert_eq!(
+            invalid_status(&InvalidTransaction::NonceTooLow { tx: 1, state: 2 }).code(),
+            10000
+        );
+    }
+}

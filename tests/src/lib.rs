@@ -1,0 +1,1 @@
+//! Cross-crate tests of Weft live in `tests/` of this crate.
