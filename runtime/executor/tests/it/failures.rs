@@ -269,3 +269,50 @@ fn calls_at_unknown_heights_are_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn a_transaction_past_the_blocks_remaining_gas_is_refused() {
+    let mut g = crate::genesis(SuiteId::Standard);
+    g.config.block_gas_limit = 5_000_000;
+    g.config.tx_gas_limit = 5_000_000;
+    let mut chain = Chain::on(
+        weft_storage::memory::MemoryStorage::new(weft_ledger::tables::ALL),
+        g,
+        KeyPair::generate(SuiteId::Standard),
+    );
+    let hello = chain.deploy(bytecode("0.8.11", "HelloWorld"), &[]);
+    let fits = chain.tx(
+        TxKind::Call(hello),
+        setCall {
+            name_: "first".into(),
+        }
+        .abi_encode(),
+        5_000_000,
+    );
+    let too_big = chain.tx(
+        TxKind::Call(hello),
+        setCall {
+            name_: "second".into(),
+        }
+        .abi_encode(),
+        5_000_000,
+    );
+    let small = chain.tx(
+        TxKind::Call(hello),
+        setCall {
+            name_: "third".into(),
+        }
+        .abi_encode(),
+        100_000,
+    );
+    let receipts = chain.block(vec![fits, too_big, small]);
+    assert!(receipts[0].status.is_success());
+    assert_eq!(
+        receipts[1].status,
+        TransactionStatus::OutOfGasLimit,
+        "used + 5,000,000 exceeds the block's 5,000,000"
+    );
+    assert_eq!(receipts[1].gas_used, 0);
+    assert!(receipts[2].status.is_success(), "a smaller one still fits");
+    assert_eq!(get(&chain, hello), "third");
+}
