@@ -32,3 +32,15 @@ if [ ! -d contracts/solidity/node_modules/solc-latest ] || [ ! -d contracts/soli
   echo "setup: installing solc-js"
   npm ci --prefix contracts/solidity --no-audit --no-fund >/dev/null
 fi
+
+# ethers.js v6 and solc-js for the client tests, pinned by tests/js/package-lock.json.
+if [ ! -d tests/js/node_modules/ethers ]; then
+  echo "setup: installing the JavaScript client test packages"
+  npm ci --prefix tests/js --no-audit --no-fund >/dev/null
+fi
+
+# web3.py for the Python client check.
+if ! python3 -c "import web3" >/dev/null 2>&1; then
+  echo "setup: installing web3.py"
+  python3 -m pip install --quiet --disable-pip-version-check -r tests/py/requirements.txt
+fi

@@ -16,3 +16,12 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== cargo nextest"
 cargo nextest run --workspace --locked --no-tests=warn
+
+# The client tests drive the `weft` binary that nextest built.
+export WEFT_BIN="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/weft"
+
+echo "== ethers.js against weft dev"
+(cd tests/js && node --test --test-concurrency=1)
+
+echo "== web3.py against weft dev"
+python3 tests/py/check_web3.py

@@ -25,16 +25,16 @@ mod state;
 use alloy_consensus::Transaction as _;
 use alloy_primitives::{Address, Bytes, Log, TxKind, B256, U256};
 use revm::context::result::{
-    EVMError, ExecutionResult, HaltReason, InvalidTransaction, OutOfGasError,
+    EVMError, ExecResultAndState, ExecutionResult, HaltReason, InvalidTransaction, OutOfGasError,
 };
 use revm::context::{BlockEnv, CfgEnv, TxEnv};
 use revm::primitives::hardfork::SpecId;
-use revm::{Context, ExecuteCommitEvm, ExecuteEvm, MainBuilder, MainContext};
+use revm::{Context, DatabaseCommit, ExecuteEvm, MainBuilder, MainContext};
 use weft_ledger::{keys, BlockCommit, Ledger, LedgerError};
 use weft_storage::Storage;
 use weft_types::{BlockHeader, BlockNumber, Receipt, Transaction, TransactionStatus, VerifiedTx};
 
-pub use state::{account_key, code_key, slot_key, BlockState, StateError, StateVersion};
+pub use state::{abi_key, account_key, code_key, slot_key, BlockState, StateError, StateVersion};
 
 /// The EVM rules Weft runs: Osaka, the newest hard fork revm implements (what current
 /// `solc` targets by default). Osaka's per-transaction cap of 2^24 gas (EIP-7825) is
@@ -90,6 +90,17 @@ pub struct BlockOutcome {
     pub state: weft_ledger::StateChanges,
     /// Gas used by all transactions.
     pub gas_used: u64,
+}
+
+/// An account as of some block.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountView {
+    /// The account nonce.
+    pub nonce: u64,
+    /// The balance.
+    pub balance: U256,
+    /// The code (empty without code).
+    pub code: Bytes,
 }
 
 /// A read-only call's request (`call` / `eth_call`).
@@ -219,8 +230,29 @@ impl Executor {
             }
             let (env, is_native) = self.tx_env(tx, &mut evm.ctx.journaled_state.database)?;
             evm.ctx.cfg.disable_nonce_check = is_native;
-            let receipt = match evm.transact_commit(env) {
-                Ok(result) => receipt_of(result, tx.tx().to().is_create()),
+            let (sender, nonce_before, is_create) = (env.caller, env.nonce, env.kind.is_create());
+            let receipt = match evm.transact(env) {
+                Ok(ExecResultAndState { result, mut state }) => {
+                    if is_native && !is_create {
+                        // A native call's replay protection is its random nonce and block
+                        // limit, not the account nonce: leave the account nonce to the
+                        // Ethereum transactions (and CREATEs) that need it.
+                        if let Some(account) = state.get_mut(&sender) {
+                            account.info.nonce = nonce_before;
+                        }
+                    }
+                    let db = &mut evm.ctx.journaled_state.database;
+                    db.commit(state);
+                    let receipt = receipt_of(result, is_create);
+                    if let (Some(address), Transaction::Native(signed)) =
+                        (receipt.contract_address, tx.tx())
+                    {
+                        if !signed.tx.abi.is_empty() {
+                            db.set_abi(address, signed.tx.abi.clone());
+                        }
+                    }
+                    receipt
+                }
                 Err(EVMError::Transaction(invalid)) => failed(invalid_status(&invalid), 0),
                 Err(e) => return Err(fatal(e)),
             };
@@ -381,6 +413,64 @@ impl Executor {
             }
         }
         Ok(Ok(high))
+    }
+
+    fn state_version<S: Storage>(
+        ledger: &Ledger<S>,
+        at: Option<BlockNumber>,
+    ) -> Result<StateVersion, ExecError> {
+        match at {
+            None => Ok(StateVersion::Latest),
+            Some(n) if n <= ledger.block_number() => Ok(StateVersion::At(n)),
+            Some(n) => Err(ExecError::UnknownBlock {
+                requested: n,
+                latest: ledger.block_number(),
+            }),
+        }
+    }
+
+    /// An account's nonce, balance and code after block `at` (latest if `None`).
+    pub fn account<S: Storage>(
+        &self,
+        ledger: &Ledger<S>,
+        address: &Address,
+        at: Option<BlockNumber>,
+    ) -> Result<AccountView, ExecError> {
+        let mut state = BlockState::new(ledger, Self::state_version(ledger, at)?);
+        let Some(info) = revm::Database::basic(&mut state, *address)? else {
+            return Ok(AccountView::default());
+        };
+        let code = revm::Database::code_by_hash(&mut state, info.code_hash)?;
+        Ok(AccountView {
+            nonce: info.nonce,
+            balance: info.balance,
+            code: code.original_bytes(),
+        })
+    }
+
+    /// A storage slot of `address` after block `at` (latest if `None`).
+    pub fn storage_at<S: Storage>(
+        &self,
+        ledger: &Ledger<S>,
+        address: &Address,
+        slot: &U256,
+        at: Option<BlockNumber>,
+    ) -> Result<U256, ExecError> {
+        let mut state = BlockState::new(ledger, Self::state_version(ledger, at)?);
+        Ok(revm::Database::storage(&mut state, *address, *slot)?)
+    }
+
+    /// The ABI a native deployment stored for the contract at `address`.
+    pub fn abi<S: Storage>(
+        &self,
+        ledger: &Ledger<S>,
+        address: &Address,
+    ) -> Result<Option<String>, ExecError> {
+        let state = BlockState::new(ledger, StateVersion::Latest);
+        match state.read_raw(&abi_key(address))? {
+            Some(raw) => Ok(Some(String::from_utf8_lossy(&raw).into_owned())),
+            None => Ok(None),
+        }
     }
 
     /// The revm transaction of `tx`, and whether it is native (random nonce: revm's

@@ -7,6 +7,7 @@
 //! 'a' ‖ address            → nonce (8, BE) ‖ balance (32) ‖ code hash (32)
 //! 'c' ‖ code hash          → code bytes
 //! 's' ‖ address ‖ slot (32) → value (32, BE); a zero value is absent
+//! 'b' ‖ address            → the contract's ABI (JSON), from its native deployment
 //! ```
 
 use std::collections::{HashMap, HashSet};
@@ -23,6 +24,15 @@ use weft_types::BlockNumber;
 const ACCOUNT: u8 = b'a';
 const CODE: u8 = b'c';
 const SLOT: u8 = b's';
+const ABI: u8 = b'b';
+
+/// The state key of a contract's ABI.
+pub fn abi_key(address: &Address) -> Vec<u8> {
+    let mut key = Vec::with_capacity(21);
+    key.push(ABI);
+    key.extend_from_slice(address.as_slice());
+    key
+}
 
 /// The state key of an account.
 pub fn account_key(address: &Address) -> Vec<u8> {
@@ -123,6 +133,8 @@ pub struct BlockState<'l, S: Storage> {
     /// Code deployed by this block, and code read so far (parsed once per block).
     codes: HashMap<B256, Bytecode>,
     new_codes: HashSet<B256>,
+    /// ABIs of contracts deployed by this block.
+    abis: HashMap<Address, String>,
 }
 
 impl<'l, S: Storage> BlockState<'l, S> {
@@ -136,7 +148,18 @@ impl<'l, S: Storage> BlockState<'l, S> {
             wiped: HashSet::new(),
             codes: HashMap::new(),
             new_codes: HashSet::new(),
+            abis: HashMap::new(),
         }
+    }
+
+    /// Record the ABI a native deployment carried for the contract it created.
+    pub fn set_abi(&mut self, address: Address, abi: String) {
+        self.abis.insert(address, abi);
+    }
+
+    /// Read raw state (pending writes are not consulted: for keys the EVM never writes).
+    pub(crate) fn read_raw(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+        self.read(key)
     }
 
     fn read(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
@@ -169,6 +192,9 @@ impl<'l, S: Storage> BlockState<'l, S> {
                     changes.set(slot_key(address, slot), value.to_be_bytes::<32>().to_vec());
                 }
             }
+        }
+        for (address, abi) in &self.abis {
+            changes.set(abi_key(address), abi.as_bytes().to_vec());
         }
         for hash in &self.new_codes {
             if let Some(code) = self.codes.get(hash) {

@@ -436,3 +436,76 @@ fn the_evm_keeps_keccak_on_an_sm_chain() {
         "Hello, World!"
     );
 }
+
+#[test]
+fn accounts_storage_and_deployment_abis_are_readable() {
+    let mut chain = Chain::new();
+    let mut tx = chain
+        .tx(TxKind::Create, bytecode("0.8.37", "HelloWorld"), 5_000_000)
+        .into_tx();
+    let weft_types::Transaction::Native(ref mut signed) = tx else {
+        unreachable!()
+    };
+    signed.tx.abi = r#"[{"type":"function","name":"get"}]"#.into();
+    let signed = signed.tx.clone().sign(&chain.key).expect("sign");
+    let tx = weft_types::Transaction::Native(signed)
+        .verify(chain.ledger.suite())
+        .expect("verify");
+    let receipt = chain.block(vec![tx]).remove(0);
+    let hello = receipt.contract_address.expect("deployed");
+    let abi = chain.executor.abi(&chain.ledger, &hello).expect("read");
+    assert_eq!(
+        abi.as_deref(),
+        Some(r#"[{"type":"function","name":"get"}]"#)
+    );
+    assert_eq!(
+        chain
+            .executor
+            .abi(&chain.ledger, &chain.key.address())
+            .expect("read"),
+        None
+    );
+
+    let contract = chain
+        .executor
+        .account(&chain.ledger, &hello, None)
+        .expect("account");
+    assert_eq!(contract.nonce, 1, "EIP-161: contracts start at nonce 1");
+    assert!(!contract.code.is_empty());
+    let me = chain
+        .executor
+        .account(&chain.ledger, &chain.key.address(), None)
+        .expect("account");
+    assert_eq!(me.nonce, 1, "one deployment");
+    assert!(me.code.is_empty());
+    // A native call leaves the account nonce alone: its replay protection is its own.
+    let receipt = chain.send(TxKind::Call(hello), vec![0x6d, 0x4c, 0xe6, 0x3c]);
+    assert!(receipt.status.is_success(), "{receipt:?}");
+    let me = chain
+        .executor
+        .account(&chain.ledger, &chain.key.address(), None)
+        .expect("account");
+    assert_eq!(me.nonce, 1, "native calls do not consume Ethereum nonces");
+    let before = chain
+        .executor
+        .account(&chain.ledger, &hello, Some(0))
+        .expect("account");
+    assert_eq!(
+        before,
+        weft_executor::AccountView::default(),
+        "nothing at genesis"
+    );
+
+    // Slot 0 holds the short string "Hello, World!": bytes left-aligned, length * 2 last.
+    let slot = chain
+        .executor
+        .storage_at(&chain.ledger, &hello, &U256::ZERO, None)
+        .expect("slot");
+    let bytes = slot.to_be_bytes::<32>();
+    assert_eq!(&bytes[..13], b"Hello, World!");
+    assert_eq!(bytes[31], 26);
+    assert!(chain
+        .executor
+        .account(&chain.ledger, &hello, Some(99))
+        .is_err());
+}

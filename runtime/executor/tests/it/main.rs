@@ -168,7 +168,7 @@ impl<S: Storage> Chain<S> {
     }
 }
 
-/// The user's account nonce key, for assertions on raw state.
+/// An address as a log topic (left-padded to 32 bytes).
 pub fn topic(address: Address) -> B256 {
     address.into_word()
 }

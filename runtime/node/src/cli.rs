@@ -1,0 +1,360 @@
+//! The `weft` command line: `weft dev`, `weft chain new`, `weft node start`,
+//! `weft account new`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use weft_crypto::{load_secret_key, save_secret_key, KeyPair, SuiteId};
+use weft_ledger::{Genesis, GenesisSealer, SystemConfig};
+use weft_txpool::TxPoolConfig;
+
+use crate::config::ConfigFile;
+use crate::{Node, NodeConfig};
+
+/// Weft: a consortium blockchain with EVM and WASM contracts.
+#[derive(Debug, Parser)]
+#[command(name = "weft", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a single-node development chain on embedded RocksDB (restarts continue it).
+    Dev {
+        /// The data folder.
+        #[arg(long, default_value = "weft-dev")]
+        data: PathBuf,
+        /// Where JSON-RPC (HTTP and WebSocket) listens.
+        #[arg(long, default_value = "127.0.0.1:8545")]
+        rpc: SocketAddr,
+        /// Use the SM (国密) crypto suite for a new chain.
+        #[arg(long)]
+        sm: bool,
+        /// Seal once the oldest pending transaction waited this many milliseconds.
+        #[arg(long, default_value_t = 100)]
+        min_seal_ms: u64,
+    },
+    /// Create the files of a new chain.
+    Chain {
+        /// What to create.
+        #[command(subcommand)]
+        command: ChainCommand,
+    },
+    /// Run a node.
+    Node {
+        /// What to do.
+        #[command(subcommand)]
+        command: NodeCommand,
+    },
+    /// Manage account keys.
+    Account {
+        /// What to do.
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
+}
+
+/// `weft chain …`
+#[derive(Debug, Subcommand)]
+pub enum ChainCommand {
+    /// Node keys, genesis, per-node configuration and an admin account for N nodes.
+    New {
+        /// How many nodes.
+        #[arg(long, default_value_t = 4)]
+        nodes: usize,
+        /// Output folder (must not exist yet).
+        #[arg(long)]
+        out: PathBuf,
+        /// Use the SM (国密) crypto suite.
+        #[arg(long)]
+        sm: bool,
+        /// The chain id.
+        #[arg(long, default_value_t = 20)]
+        chain_id: u64,
+        /// First RPC port; node i listens on port + i.
+        #[arg(long, default_value_t = 8545)]
+        rpc_port: u16,
+    },
+}
+
+/// `weft node …`
+#[derive(Debug, Subcommand)]
+pub enum NodeCommand {
+    /// Start a node from its configuration file.
+    Start {
+        /// The node's configuration file.
+        #[arg(long)]
+        config: PathBuf,
+    },
+}
+
+/// `weft account …`
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Create a key file and print its address.
+    New {
+        /// Where to write the key (hex).
+        #[arg(long)]
+        out: PathBuf,
+        /// An SM (国密) key instead of a standard one.
+        #[arg(long)]
+        sm: bool,
+    },
+    /// Print the address of a key file.
+    Show {
+        /// The key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// The key is an SM (国密) key.
+        #[arg(long)]
+        sm: bool,
+    },
+}
+
+/// Run the command line; the process's exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn suite_of(sm: bool) -> SuiteId {
+    if sm {
+        SuiteId::Sm
+    } else {
+        SuiteId::Standard
+    }
+}
+
+/// Run one parsed command.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Dev {
+            data,
+            rpc,
+            sm,
+            min_seal_ms,
+        } => dev(&data, rpc, suite_of(sm), min_seal_ms),
+        Command::Chain {
+            command:
+                ChainCommand::New {
+                    nodes,
+                    out,
+                    sm,
+                    chain_id,
+                    rpc_port,
+                },
+        } => chain_new(nodes, &out, suite_of(sm), chain_id, rpc_port),
+        Command::Node {
+            command: NodeCommand::Start { config },
+        } => {
+            let file = ConfigFile::load(&config)?;
+            serve(&file)
+        }
+        Command::Account {
+            command: AccountCommand::New { out, sm },
+        } => {
+            if out.exists() {
+                bail!("{} exists already; choose another path", out.display());
+            }
+            let key = KeyPair::generate(suite_of(sm));
+            save_secret_key(&out, key.secret())?;
+            println!("{}", key.address());
+            Ok(())
+        }
+        Command::Account {
+            command: AccountCommand::Show { key, sm },
+        } => {
+            let key = KeyPair::from_secret(suite_of(sm), load_secret_key(&key)?)?;
+            println!("{}", key.address());
+            Ok(())
+        }
+    }
+}
+
+/// A genesis for `sealers`, with `admin` as the chain's admin.
+pub fn new_genesis(suite: SuiteId, chain_id: u64, sealers: &[KeyPair], admin: &KeyPair) -> Genesis {
+    Genesis {
+        chain_id,
+        group_id: "group0".into(),
+        crypto_suite: suite,
+        timestamp: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0),
+        sealers: sealers
+            .iter()
+            .map(|k| GenesisSealer {
+                node_id: k.public().0.into(),
+                weight: 1,
+            })
+            .collect(),
+        observers: Vec::new(),
+        admins: vec![admin.address()],
+        config: SystemConfig::default(),
+        plugins: Vec::new(),
+    }
+}
+
+fn load_or_create_key(path: &Path, suite: SuiteId) -> anyhow::Result<KeyPair> {
+    if path.exists() {
+        Ok(KeyPair::from_secret(suite, load_secret_key(path)?)
+            .with_context(|| format!("key file {} is not a {suite} key", path.display()))?)
+    } else {
+        let key = KeyPair::generate(suite);
+        save_secret_key(path, key.secret())?;
+        Ok(key)
+    }
+}
+
+/// `weft dev`: create the dev chain's files on first use, then serve it.
+fn dev(data: &Path, rpc: SocketAddr, suite: SuiteId, min_seal_ms: u64) -> anyhow::Result<()> {
+    std::fs::create_dir_all(data)
+        .with_context(|| format!("cannot create the data folder {}", data.display()))?;
+    let genesis_path = data.join("genesis.toml");
+    let suite = if genesis_path.exists() {
+        Genesis::load(&genesis_path)?.crypto_suite
+    } else {
+        suite
+    };
+    let node_key = load_or_create_key(&data.join("node.key"), suite)?;
+    let dev_key = load_or_create_key(&data.join("dev.key"), suite)?;
+    if !genesis_path.exists() {
+        let genesis = new_genesis(suite, 20, std::slice::from_ref(&node_key), &dev_key);
+        std::fs::write(&genesis_path, genesis.to_toml())
+            .with_context(|| format!("cannot write {}", genesis_path.display()))?;
+    }
+    let file = ConfigFile {
+        data_dir: data.join("data"),
+        genesis: genesis_path,
+        node_key: data.join("node.key"),
+        rpc_addr: rpc,
+        min_seal_time_ms: min_seal_ms,
+        ..ConfigFile::default()
+    };
+    println!("Weft development chain ({suite} suite)");
+    println!("  data folder:   {}", data.display());
+    println!("  JSON-RPC:      http://{rpc} and ws://{rpc}");
+    println!("  dev account:   {}", dev_key.address());
+    println!(
+        "  dev key:       0x{}  (also in {})",
+        hex::encode(dev_key.secret().as_bytes()),
+        data.join("dev.key").display()
+    );
+    println!("  gas price is 0: accounts need no balance to send transactions");
+    serve(&file)
+}
+
+/// Open the node described by `file`, serve JSON-RPC and seal until Ctrl-C.
+fn serve(file: &ConfigFile) -> anyhow::Result<()> {
+    let genesis = Genesis::load(&file.genesis)?;
+    let node_key = KeyPair::from_secret(genesis.crypto_suite, load_secret_key(&file.node_key)?)
+        .with_context(|| {
+            format!(
+                "node key {} does not fit the chain's suite",
+                file.node_key.display()
+            )
+        })?;
+    let node = Node::open(NodeConfig {
+        data_dir: file.data_dir.clone(),
+        genesis,
+        node_key,
+        min_seal_time: Duration::from_millis(file.min_seal_time_ms),
+        pool: TxPoolConfig {
+            max_txs: file.txpool_limit,
+            expiry: Duration::from_secs(file.txpool_expiry_secs),
+            ..TxPoolConfig::default()
+        },
+    })?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let rpc = weft_rpc::start(
+            weft_rpc::RpcConfig { addr: file.rpc_addr, ..weft_rpc::RpcConfig::default() },
+            std::sync::Arc::new(node.clone()),
+        )
+        .await
+        .with_context(|| format!("cannot serve JSON-RPC on {}", file.rpc_addr))?;
+        let sealer = node.spawn_sealer();
+        tracing::info!(rpc = %rpc.local_addr(), height = node.ledger().block_number(), "node started");
+        println!("ready: JSON-RPC on {}", rpc.local_addr());
+        tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
+        tracing::info!("stopping");
+        node.stop();
+        rpc.stop();
+        tokio::task::spawn_blocking(move || sealer.join()).await.ok();
+        anyhow::Ok(())
+    })
+}
+
+/// `weft chain new`: keys, genesis and configuration for `count` nodes in `out`.
+fn chain_new(
+    count: usize,
+    out: &Path,
+    suite: SuiteId,
+    chain_id: u64,
+    rpc_port: u16,
+) -> anyhow::Result<()> {
+    if count == 0 {
+        bail!("--nodes must be at least 1");
+    }
+    if out.exists() {
+        bail!(
+            "{} exists already; choose a new output folder",
+            out.display()
+        );
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let keys: Vec<KeyPair> = (0..count).map(|_| KeyPair::generate(suite)).collect();
+    let admin = KeyPair::generate(suite);
+    save_secret_key(&out.join("admin.key"), admin.secret())?;
+    let genesis = new_genesis(suite, chain_id, &keys, &admin);
+    std::fs::write(out.join("genesis.toml"), genesis.to_toml())?;
+    for (i, key) in keys.iter().enumerate() {
+        let dir = out.join(format!("node{i}"));
+        std::fs::create_dir_all(&dir)?;
+        save_secret_key(&dir.join("node.key"), key.secret())?;
+        std::fs::write(dir.join("genesis.toml"), genesis.to_toml())?;
+        std::fs::write(dir.join("node.nodeid"), format!("{}\n", key.public()))?;
+        let port = rpc_port
+            .checked_add(i as u16)
+            .context("RPC port out of range")?;
+        let config = ConfigFile {
+            rpc_addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            ..ConfigFile::default()
+        };
+        std::fs::write(dir.join("config.toml"), config.to_toml())?;
+    }
+    println!(
+        "chain {chain_id} ({suite} suite) with {count} node(s) in {}",
+        out.display()
+    );
+    println!("  admin account: {}  (key in admin.key)", admin.address());
+    for i in 0..count {
+        println!(
+            "  start node {i}: weft node start --config {}",
+            out.join(format!("node{i}/config.toml")).display()
+        );
+    }
+    Ok(())
+}
