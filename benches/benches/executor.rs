@@ -20,7 +20,7 @@ use revm::primitives::hardfork::SpecId;
 use revm::{Context, ExecuteCommitEvm, MainBuilder, MainContext};
 use weft_crypto::{KeyPair, SuiteId};
 use weft_executor::Executor;
-use weft_ledger::{Genesis, GenesisSealer, Ledger, SystemConfig};
+use weft_ledger::{Genesis, Ledger};
 use weft_storage::memory::MemoryStorage;
 use weft_storage::Storage;
 use weft_storage_rocksdb::RocksStorage;
@@ -44,20 +44,12 @@ fn erc20_creation() -> Vec<u8> {
 }
 
 fn genesis() -> Genesis {
-    Genesis {
-        chain_id: 20,
-        group_id: "group0".into(),
-        crypto_suite: SuiteId::Standard,
-        timestamp: 0,
-        sealers: vec![GenesisSealer {
-            node_id: KeyPair::generate(SuiteId::Standard).public().0.into(),
-            weight: 1,
-        }],
-        observers: vec![],
-        admins: vec![],
-        config: SystemConfig::default(),
-        plugins: vec![],
-    }
+    Genesis::new(
+        20,
+        "group0",
+        SuiteId::Standard,
+        &[KeyPair::generate(SuiteId::Standard).public().0.into()],
+    )
 }
 
 fn recipient(i: u64) -> Address {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use weft_crypto::{KeyPair, SuiteId};
-use weft_ledger::{BlockCommit, Genesis, GenesisSealer, Ledger, StateChanges, SystemConfig};
+use weft_ledger::{BlockCommit, Genesis, Ledger, StateChanges};
 use weft_storage_rocksdb::RocksStorage;
 use weft_types::{
     Address, BlockHeader, Bytes, Log, NativeTx, Receipt, Transaction, TransactionStatus, TxKind,
@@ -17,20 +17,12 @@ use weft_types::{
 const TXS: usize = 1000;
 
 fn genesis() -> Genesis {
-    Genesis {
-        chain_id: 20,
-        group_id: "group0".into(),
-        crypto_suite: SuiteId::Standard,
-        timestamp: 0,
-        sealers: vec![GenesisSealer {
-            node_id: KeyPair::generate(SuiteId::Standard).public().0.into(),
-            weight: 1,
-        }],
-        observers: vec![],
-        admins: vec![],
-        config: SystemConfig::default(),
-        plugins: vec![],
-    }
+    Genesis::new(
+        20,
+        "group0",
+        SuiteId::Standard,
+        &[KeyPair::generate(SuiteId::Standard).public().0.into()],
+    )
 }
 
 fn transactions(key: &KeyPair, start: u64) -> Vec<VerifiedTx> {

@@ -2,25 +2,17 @@ use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, Bytes, Signature, TxKind, B256, U256};
 use weft_crypto::{KeyPair, SuiteId};
-use weft_ledger::{BlockCommit, Genesis, GenesisSealer, Ledger, StateChanges, SystemConfig};
+use weft_ledger::{BlockCommit, Genesis, Ledger, StateChanges};
 use weft_storage_rocksdb::RocksStorage;
 use weft_types::{BlockHeader, DecodeLimits, NativeTx, Receipt, Transaction, TransactionStatus};
 
 fn genesis(suite: SuiteId) -> Genesis {
-    Genesis {
-        chain_id: 77,
-        group_id: "group0".into(),
-        crypto_suite: suite,
-        timestamp: 0,
-        sealers: vec![GenesisSealer {
-            node_id: KeyPair::generate(suite).public().0.into(),
-            weight: 1,
-        }],
-        observers: vec![],
-        admins: vec![],
-        config: SystemConfig::default(),
-        plugins: vec![],
-    }
+    Genesis::new(
+        77,
+        "group0",
+        suite,
+        &[KeyPair::generate(suite).public().0.into()],
+    )
 }
 
 /// Raw bytes as a client would send them: a native transaction signed in the chain's

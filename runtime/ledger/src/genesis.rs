@@ -195,6 +195,28 @@ pub struct Genesis {
 }
 
 impl Genesis {
+    /// A genesis with the given sealers (weight 1 each), no observers, admins or plugins,
+    /// the default system config and timestamp 0; adjust the public fields as needed.
+    pub fn new(chain_id: u64, group_id: &str, crypto_suite: SuiteId, sealers: &[NodeId]) -> Self {
+        Genesis {
+            chain_id,
+            group_id: group_id.into(),
+            crypto_suite,
+            timestamp: 0,
+            sealers: sealers
+                .iter()
+                .map(|id| GenesisSealer {
+                    node_id: *id,
+                    weight: 1,
+                })
+                .collect(),
+            observers: Vec::new(),
+            admins: Vec::new(),
+            config: SystemConfig::default(),
+            plugins: Vec::new(),
+        }
+    }
+
     /// Read a genesis file: TOML, or JSON when the name ends in `.json`.
     pub fn load(path: &Path) -> Result<Self, GenesisError> {
         let shown = path.display().to_string();

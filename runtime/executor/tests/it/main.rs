@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use alloy_primitives::{Address, Bytes, TxKind, B256, U256};
 use weft_crypto::{KeyPair, SuiteId};
 use weft_executor::{CallOutcome, CallRequest, Executor};
-use weft_ledger::{Genesis, GenesisSealer, Ledger, SystemConfig};
+use weft_ledger::{Genesis, Ledger};
 use weft_storage::memory::MemoryStorage;
 use weft_storage::Storage;
 use weft_types::{NativeTx, Receipt, Transaction, VerifiedTx};
@@ -34,20 +34,14 @@ pub fn bytecode(compiler: &str, contract: &str) -> Vec<u8> {
 
 /// A genesis for a one-sealer chain.
 pub fn genesis(suite: SuiteId) -> Genesis {
-    Genesis {
-        chain_id: 20,
-        group_id: "group0".into(),
-        crypto_suite: suite,
-        timestamp: 1_700_000_000_000,
-        sealers: vec![GenesisSealer {
-            node_id: KeyPair::generate(suite).public().0.into(),
-            weight: 1,
-        }],
-        observers: vec![],
-        admins: vec![],
-        config: SystemConfig::default(),
-        plugins: vec![],
-    }
+    let mut genesis = Genesis::new(
+        20,
+        "group0",
+        suite,
+        &[KeyPair::generate(suite).public().0.into()],
+    );
+    genesis.timestamp = 1_700_000_000_000;
+    genesis
 }
 
 /// A chain under test: a ledger, an executor, a funded-free user key, and a nonce counter.
