@@ -14,6 +14,11 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+echo "== contracts/wasm: format, lints, contract unit tests and the wasm32 build"
+cargo fmt --manifest-path contracts/wasm/Cargo.toml --all -- --check
+cargo clippy --manifest-path contracts/wasm/Cargo.toml --workspace --all-targets --locked -- -D warnings
+cargo test --manifest-path contracts/wasm/Cargo.toml --workspace --locked
+
 echo "== cargo nextest"
 cargo nextest run --workspace --locked --no-tests=warn
 

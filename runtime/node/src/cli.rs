@@ -1,5 +1,7 @@
-//! The `weft` command line: `weft dev`, `weft chain new`, `weft node start`,
-//! `weft account new`.
+//! The `weft` command line: running chains (`weft dev`, `weft chain new`, `weft node
+//! start`), keys (`weft account …`), and the client commands a person uses against a
+//! running node (`weft height`, `block`, `tx`, `receipt`, `sealers`, `config`, `deploy`,
+//! `call`, `send`; see [`crate::console`]).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -12,12 +14,19 @@ use weft_crypto::{load_secret_key, save_secret_key, KeyPair, SuiteId};
 use weft_ledger::{Genesis, GenesisSealer, SystemConfig};
 use weft_txpool::TxPoolConfig;
 
+use crate::certs::{write_pem, ChainCa};
+use crate::client::BlockId;
 use crate::config::ConfigFile;
+use crate::console::{self, parse_address, parse_hash, ConfigCommand, NodeArgs, SignArgs};
 use crate::{Node, NodeConfig};
 
 /// Weft: a consortium blockchain with EVM and WASM contracts.
 #[derive(Debug, Parser)]
-#[command(name = "weft", version, about)]
+#[command(
+    name = "weft",
+    version,
+    about = "Weft: a consortium blockchain with EVM and WASM contracts"
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -60,6 +69,134 @@ pub enum Command {
         #[command(subcommand)]
         command: AccountCommand,
     },
+    /// Print the chain's height (the latest block number).
+    Height {
+        /// Which node.
+        #[command(flatten)]
+        node: NodeArgs,
+    },
+    /// Show a block: by number, by hash, or `latest`.
+    Block {
+        /// A block number, a 0x… block hash, or `latest`.
+        #[arg(value_parser = parse_block_id)]
+        block: BlockId,
+        /// List the transactions in full (sender, receiver, input), not only their hashes.
+        #[arg(long)]
+        full: bool,
+        /// Print the node's JSON instead.
+        #[arg(long)]
+        json: bool,
+        /// Which node.
+        #[command(flatten)]
+        node: NodeArgs,
+    },
+    /// Show a transaction (committed or pending).
+    Tx {
+        /// The transaction's hash.
+        #[arg(value_parser = parse_hash)]
+        hash: alloy_primitives::B256,
+        /// An ABI to decode the call with (default: the one stored with the contract).
+        #[arg(long, value_name = "FILE")]
+        abi: Option<PathBuf>,
+        /// Print the node's JSON instead.
+        #[arg(long)]
+        json: bool,
+        /// Which node.
+        #[command(flatten)]
+        node: NodeArgs,
+    },
+    /// Show a transaction's receipt: status, gas, contract address, logs.
+    Receipt {
+        /// The transaction's hash.
+        #[arg(value_parser = parse_hash)]
+        hash: alloy_primitives::B256,
+        /// An ABI to decode logs and errors with (default: each contract's stored ABI).
+        #[arg(long, value_name = "FILE")]
+        abi: Option<PathBuf>,
+        /// Print the node's JSON instead.
+        #[arg(long)]
+        json: bool,
+        /// Which node.
+        #[command(flatten)]
+        node: NodeArgs,
+    },
+    /// List the chain's sealers and observers.
+    Sealers {
+        /// Which node.
+        #[command(flatten)]
+        node: NodeArgs,
+    },
+    /// Read or set system configuration (tx_count_limit, tx_gas_limit, …).
+    Config {
+        /// What to do.
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Deploy a contract: a Solidity artifact (JSON with abi and bytecode) or a .wasm
+    /// payload with --abi; constructor arguments follow the file.
+    Deploy {
+        /// The artifact (.json) or WASM payload (.wasm).
+        artifact: PathBuf,
+        /// Constructor arguments, read by the constructor's parameter types.
+        #[arg(allow_negative_numbers = true, value_name = "ARGS")]
+        args: Vec<String>,
+        /// The ABI (JSON); needed for a .wasm with constructor arguments, overrides an
+        /// artifact's.
+        #[arg(long, value_name = "FILE")]
+        abi: Option<PathBuf>,
+        /// How to sign.
+        #[command(flatten)]
+        sign: SignArgs,
+        /// Which node.
+        #[command(flatten)]
+        node: NodeArgs,
+    },
+    /// Call a contract without a transaction (eth_call) and print the results.
+    Call {
+        /// The contract's address.
+        #[arg(value_parser = parse_address)]
+        address: alloy_primitives::Address,
+        /// The function: a signature with outputs such as "balanceOf(address)(uint256)",
+        /// or a name looked up in the ABI (--abi, else the contract's stored ABI).
+        function: String,
+        /// The arguments, read by the parameter types.
+        #[arg(allow_negative_numbers = true, value_name = "ARGS")]
+        args: Vec<String>,
+        /// The contract's ABI (JSON, or an artifact with an abi field).
+        #[arg(long, value_name = "FILE")]
+        abi: Option<PathBuf>,
+        /// Call as this account.
+        #[arg(long, value_parser = parse_address, value_name = "ADDRESS")]
+        from: Option<alloy_primitives::Address>,
+        /// Which node.
+        #[command(flatten)]
+        node: NodeArgs,
+    },
+    /// Send a transaction calling a contract, wait for its receipt and print it.
+    Send {
+        /// The contract's address.
+        #[arg(value_parser = parse_address)]
+        address: alloy_primitives::Address,
+        /// The function: a signature such as "transfer(address,uint256)", or a name
+        /// looked up in the ABI.
+        function: String,
+        /// The arguments, read by the parameter types.
+        #[arg(allow_negative_numbers = true, value_name = "ARGS")]
+        args: Vec<String>,
+        /// The contract's ABI (JSON, or an artifact with an abi field).
+        #[arg(long, value_name = "FILE")]
+        abi: Option<PathBuf>,
+        /// How to sign.
+        #[command(flatten)]
+        sign: SignArgs,
+        /// Which node.
+        #[command(flatten)]
+        node: NodeArgs,
+    },
+}
+
+fn parse_block_id(s: &str) -> Result<BlockId, String> {
+    s.parse()
 }
 
 /// `weft chain …`
@@ -114,6 +251,15 @@ pub enum AccountCommand {
         #[arg(long)]
         key: PathBuf,
         /// The key is an SM (国密) key.
+        #[arg(long)]
+        sm: bool,
+    },
+    /// Print the address of every *.key file in a folder.
+    List {
+        /// The folder.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The keys are SM (国密) keys.
         #[arg(long)]
         sm: bool,
     },
@@ -189,6 +335,64 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", key.address());
             Ok(())
         }
+        Command::Account {
+            command: AccountCommand::List { dir, sm },
+        } => console::account_list(&dir, sm),
+        Command::Height { node } => console::height(&node),
+        Command::Block {
+            block,
+            full,
+            json,
+            node,
+        } => console::block(&node, block, full, json),
+        Command::Tx {
+            hash,
+            abi,
+            json,
+            node,
+        } => console::tx(&node, hash, abi.as_deref(), json),
+        Command::Receipt {
+            hash,
+            abi,
+            json,
+            node,
+        } => console::receipt(&node, hash, abi.as_deref(), json),
+        Command::Sealers { node } => console::sealers(&node),
+        Command::Config {
+            command: ConfigCommand::Get { name, node },
+        } => console::config_get(&node, &name),
+        Command::Config {
+            command:
+                ConfigCommand::Set {
+                    name,
+                    value,
+                    sign,
+                    node,
+                },
+        } => console::config_set(&node, &sign, &name, &value),
+        Command::Deploy {
+            artifact,
+            args,
+            abi,
+            sign,
+            node,
+        } => console::deploy(&node, &sign, &artifact, abi.as_deref(), &args),
+        Command::Call {
+            address,
+            function,
+            args,
+            abi,
+            from,
+            node,
+        } => console::call(&node, address, &function, &args, abi.as_deref(), from),
+        Command::Send {
+            address,
+            function,
+            args,
+            abi,
+            sign,
+            node,
+        } => console::send(&node, &sign, address, &function, &args, abi.as_deref()),
     }
 }
 
@@ -326,6 +530,9 @@ fn chain_new(
         );
     }
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let ca = ChainCa::generate(&format!("weft chain {chain_id}"))?;
+    write_pem(&out.join("ca/ca.crt"), &ca.certified_key().cert_pem, false)?;
+    write_pem(&out.join("ca/ca.key"), &ca.certified_key().key_pem, true)?;
     let keys: Vec<KeyPair> = (0..count).map(|_| KeyPair::generate(suite)).collect();
     let admin = KeyPair::generate(suite);
     save_secret_key(&out.join("admin.key"), admin.secret())?;
@@ -337,6 +544,14 @@ fn chain_new(
         save_secret_key(&dir.join("node.key"), key.secret())?;
         std::fs::write(dir.join("genesis.toml"), genesis.to_toml())?;
         std::fs::write(dir.join("node.nodeid"), format!("{}\n", key.public()))?;
+        let tls = ca.issue_node_cert(key.public())?;
+        write_pem(
+            &dir.join("conf/ca.crt"),
+            &ca.certified_key().cert_pem,
+            false,
+        )?;
+        write_pem(&dir.join("conf/ssl.crt"), &tls.cert_pem, false)?;
+        write_pem(&dir.join("conf/ssl.key"), &tls.key_pem, true)?;
         let port = rpc_port
             .checked_add(i as u16)
             .context("RPC port out of range")?;
@@ -351,6 +566,10 @@ fn chain_new(
         out.display()
     );
     println!("  admin account: {}  (key in admin.key)", admin.address());
+    println!(
+        "  chain CA:      {}  (keep ca.key safe: it admits nodes)",
+        out.join("ca/ca.crt").display()
+    );
     for i in 0..count {
         println!(
             "  start node {i}: weft node start --config {}",

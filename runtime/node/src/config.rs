@@ -30,6 +30,16 @@ pub struct ConfigFile {
     /// Seconds a transaction may wait in the pool.
     #[serde(default = "default_expiry")]
     pub txpool_expiry_secs: u64,
+    /// The node's TLS certificate (PEM), signed by the chain's CA; it names the node id
+    /// (see [`crate::certs`]).
+    #[serde(default = "default_tls_cert")]
+    pub tls_cert: PathBuf,
+    /// The private key of the TLS certificate (PEM).
+    #[serde(default = "default_tls_key")]
+    pub tls_key: PathBuf,
+    /// The chain's CA certificate (PEM): peers must present certificates it signed.
+    #[serde(default = "default_ca_cert")]
+    pub ca_cert: PathBuf,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -53,6 +63,15 @@ fn default_pool_limit() -> usize {
 fn default_expiry() -> u64 {
     600
 }
+fn default_tls_cert() -> PathBuf {
+    "conf/ssl.crt".into()
+}
+fn default_tls_key() -> PathBuf {
+    "conf/ssl.key".into()
+}
+fn default_ca_cert() -> PathBuf {
+    "conf/ca.crt".into()
+}
 
 impl Default for ConfigFile {
     fn default() -> Self {
@@ -64,6 +83,9 @@ impl Default for ConfigFile {
             min_seal_time_ms: default_min_seal_time(),
             txpool_limit: default_pool_limit(),
             txpool_expiry_secs: default_expiry(),
+            tls_cert: default_tls_cert(),
+            tls_key: default_tls_key(),
+            ca_cert: default_ca_cert(),
         }
     }
 }
@@ -81,6 +103,9 @@ impl ConfigFile {
             &mut config.data_dir,
             &mut config.genesis,
             &mut config.node_key,
+            &mut config.tls_cert,
+            &mut config.tls_key,
+            &mut config.ca_cert,
         ] {
             if p.is_relative() {
                 *p = base.join(&*p);

@@ -78,6 +78,11 @@ pub struct DevNode {
 impl DevNode {
     /// Start `weft dev` on `data` and wait until it serves.
     pub fn start(data: &Path) -> DevNode {
+        DevNode::start_with(data, &[])
+    }
+
+    /// Start `weft dev` on `data` with `extra` arguments (such as `--sm`).
+    pub fn start_with(data: &Path, extra: &[&str]) -> DevNode {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -94,6 +99,7 @@ impl DevNode {
                 "--min-seal-ms",
                 "20",
             ])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

@@ -1,0 +1,436 @@
+//! The engine: deterministic wasmtime configuration, module cache, execution.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use wasmtime::{
+    InstancePre, Linker, OperatorCost, Store, StoreLimits, StoreLimitsBuilder, WasmFeatures,
+};
+
+use crate::frame::{self, Exit, HostState};
+use crate::gas::{GasSchedule, FUEL_PER_GAS, FUEL_RESERVE};
+use crate::host::Host;
+use crate::outcome::{Outcome, Status, TrapKind};
+use crate::validate::{validate, Limits, ValidationError, PAGE_SIZE};
+
+/// Version of everything that shapes compiled code (wasmtime version and `Config`, fuel
+/// costs). Part of the module cache's key; bump it when any of them changes.
+pub const ENGINE_VERSION: u32 = 1;
+
+/// Fuel charged per page requested by `memory.grow` (the most an `OperatorCost` entry can
+/// hold: 25.5 gas per 64 KiB page, 6,528 gas for the whole 16 MiB).
+pub const MEMORY_GROW_FUEL_PER_PAGE: u8 = u8::MAX;
+
+/// Configuration of an [`Engine`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EngineConfig {
+    /// Validation and memory/table limits.
+    pub limits: Limits,
+    /// Fixed gas costs of host functions.
+    pub gas: GasSchedule,
+    /// Native stack available to WASM code, in bytes (deep recursion traps with
+    /// [`TrapKind::StackOverflow`] past it). Default 512 KiB.
+    pub max_wasm_stack: usize,
+    /// Compiled modules kept in memory (least recently used evicted). Default 1,024.
+    pub cache_capacity: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            limits: Limits::default(),
+            gas: GasSchedule::default(),
+            max_wasm_stack: 512 * 1024,
+            cache_capacity: 1024,
+        }
+    }
+}
+
+/// Which export an execution runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Entry {
+    /// `deploy`: the constructor, once, at deployment.
+    Deploy,
+    /// `call`: every call.
+    Call,
+}
+
+impl Entry {
+    /// The export's name.
+    pub fn export_name(self) -> &'static str {
+        match self {
+            Entry::Deploy => "deploy",
+            Entry::Call => "call",
+        }
+    }
+}
+
+/// A node fault: the execution has no outcome, and the executor must abort the block.
+/// Contract failures are never `EngineError`s; they are [`Status::Trap`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    /// The host reported [`HostError::Fatal`](crate::HostError::Fatal).
+    #[error("node fault in the host: {0}")]
+    Host(String),
+    /// wasmtime failed in a way no contract can cause (configuration, resources).
+    #[error("WASM engine fault: {0}")]
+    Internal(String),
+}
+
+fn internal(e: impl std::fmt::Display) -> EngineError {
+    EngineError::Internal(e.to_string())
+}
+
+type CacheKey = ([u8; 32], u32);
+
+struct CacheEntry {
+    pre: Arc<InstancePre<HostState>>,
+    last_used: u64,
+}
+
+#[derive(Default)]
+struct ModuleCache {
+    entries: HashMap<CacheKey, CacheEntry>,
+    clock: u64,
+}
+
+impl ModuleCache {
+    fn get(&mut self, key: &CacheKey) -> Option<Arc<InstancePre<HostState>>> {
+        self.clock += 1;
+        let clock = self.clock;
+        self.entries.get_mut(key).map(|entry| {
+            entry.last_used = clock;
+            Arc::clone(&entry.pre)
+        })
+    }
+
+    fn insert(&mut self, key: CacheKey, pre: Arc<InstancePre<HostState>>, capacity: usize) {
+        self.clock += 1;
+        if !self.entries.contains_key(&key) && self.entries.len() >= capacity.max(1) {
+            // Which entry goes only affects speed, never results.
+            if let Some(oldest) = self
+                .entries
+                .iter()
+                .min_by_key(|(_, e)| e.last_used)
+                .map(|(k, _)| *k)
+            {
+                self.entries.remove(&oldest);
+            }
+        }
+        self.entries.insert(
+            key,
+            CacheEntry {
+                pre,
+                last_used: self.clock,
+            },
+        );
+    }
+}
+
+/// The WASM contract engine: one per node, shared by all executions (`Send + Sync`).
+///
+/// Holds the wasmtime engine configured for determinism, the linker with the host API,
+/// and the cache of compiled, pre-linked modules keyed by code hash and
+/// [`ENGINE_VERSION`].
+pub struct Engine {
+    engine: wasmtime::Engine,
+    linker: Linker<HostState>,
+    config: EngineConfig,
+    cache: Mutex<ModuleCache>,
+    compilations: AtomicU64,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("config", &self.config)
+            .field("cached_modules", &self.cached_modules())
+            .field("compilations", &self.compilations())
+            .finish()
+    }
+}
+
+impl Engine {
+    /// Builds an engine. Fails only if wasmtime refuses the configuration on this platform.
+    pub fn new(config: EngineConfig) -> Result<Engine, EngineError> {
+        let mut c = wasmtime::Config::new();
+        let mut costs = OperatorCost::new();
+        costs.variable.memory_grow_per_page = MEMORY_GROW_FUEL_PER_PAGE;
+        c.consume_fuel(true)
+            .operator_cost(costs)
+            .epoch_interruption(false)
+            .cranelift_nan_canonicalization(true)
+            .wasm_features(
+                WasmFeatures::THREADS
+                    | WasmFeatures::SHARED_EVERYTHING_THREADS
+                    | WasmFeatures::REFERENCE_TYPES
+                    | WasmFeatures::FUNCTION_REFERENCES
+                    | WasmFeatures::EXCEPTIONS
+                    | WasmFeatures::MEMORY64,
+                false,
+            )
+            .wasm_simd(false)
+            .wasm_relaxed_simd(false)
+            .relaxed_simd_deterministic(true)
+            .wasm_gc(false)
+            .wasm_tail_call(false)
+            .wasm_multi_memory(false)
+            .wasm_extended_const(false)
+            .wasm_wide_arithmetic(false)
+            .wasm_bulk_memory(true)
+            .wasm_multi_value(true)
+            .max_wasm_stack(config.max_wasm_stack)
+            .wasm_backtrace_max_frames(None);
+        // Baseline ISA flags instead of the host CPU's: every node of an architecture then
+        // runs the same machine code, with the same stack frame sizes, whatever its CPU.
+        if let Some(triple) = baseline_target() {
+            c.target(triple).map_err(internal)?;
+        }
+        let engine = wasmtime::Engine::new(&c).map_err(internal)?;
+        let mut linker = Linker::new(&engine);
+        crate::imports::link(&mut linker, config.gas).map_err(internal)?;
+        Ok(Engine {
+            engine,
+            linker,
+            config,
+            cache: Mutex::new(ModuleCache::default()),
+            compilations: AtomicU64::new(0),
+        })
+    }
+
+    /// The engine's configuration.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// How many modules this engine has compiled (cache misses) since it was built.
+    pub fn compilations(&self) -> u64 {
+        self.compilations.load(Ordering::Relaxed)
+    }
+
+    /// How many compiled modules the cache holds.
+    pub fn cached_modules(&self) -> usize {
+        self.cache.lock().entries.len()
+    }
+
+    /// Whether the module with this code hash is compiled and cached.
+    pub fn is_cached(&self, code_hash: &[u8; 32]) -> bool {
+        self.cache
+            .lock()
+            .entries
+            .contains_key(&(*code_hash, ENGINE_VERSION))
+    }
+
+    /// Validates and compiles a module into the cache (at deployment), unless it is
+    /// already there. `code_hash` must be the hash of `module` (the caller's suite).
+    pub fn prepare(&self, code_hash: [u8; 32], module: &[u8]) -> Result<(), ValidationError> {
+        self.load(code_hash, module).map(|_| ())
+    }
+
+    /// The cached module, compiled now if absent (validating it first).
+    fn load(
+        &self,
+        code_hash: [u8; 32],
+        module: &[u8],
+    ) -> Result<Arc<InstancePre<HostState>>, ValidationError> {
+        let key = (code_hash, ENGINE_VERSION);
+        if let Some(pre) = self.cache.lock().get(&key) {
+            return Ok(pre);
+        }
+        // Compile outside the lock; two threads racing on one module both compile it and
+        // the cache keeps one.
+        validate(module, &self.config.limits)?;
+        let compile_error = |e: wasmtime::Error| ValidationError::Compile {
+            message: e.to_string(),
+        };
+        let compiled =
+            wasmtime::Module::from_binary(&self.engine, module).map_err(compile_error)?;
+        self.compilations.fetch_add(1, Ordering::Relaxed);
+        let pre = Arc::new(
+            self.linker
+                .instantiate_pre(&compiled)
+                .map_err(compile_error)?,
+        );
+        tracing::debug!(
+            code_hash = %Hex(&code_hash),
+            size = module.len(),
+            "compiled WASM module"
+        );
+        self.cache
+            .lock()
+            .insert(key, Arc::clone(&pre), self.config.cache_capacity);
+        Ok(pre)
+    }
+
+    /// Runs `entry` of the module `module` (the stored code, whose hash is `code_hash`)
+    /// for one frame, with `host` as its world and `gas_limit` gas.
+    ///
+    /// Compiles the module on a cache miss (a module that fails validation then ends in
+    /// [`TrapKind::InvalidModule`]). Contract failures are [`Outcome`]s; `Err` is only a
+    /// node fault.
+    pub fn execute(
+        &self,
+        code_hash: [u8; 32],
+        module: &[u8],
+        entry: Entry,
+        host: &mut dyn Host,
+        gas_limit: u64,
+    ) -> Result<Outcome, EngineError> {
+        let gas_limit = gas_limit.min((u64::MAX - FUEL_RESERVE) / FUEL_PER_GAS);
+        let pre = match self.load(code_hash, module) {
+            Ok(pre) => pre,
+            Err(e) => {
+                return Ok(Outcome {
+                    status: Status::Trap(TrapKind::InvalidModule(e.to_string())),
+                    gas_used: gas_limit,
+                })
+            }
+        };
+        let limits = self.store_limits();
+        frame::with_store(&self.engine, host, limits, |store| {
+            run(store, &pre, entry, gas_limit)
+        })
+    }
+
+    fn store_limits(&self) -> StoreLimits {
+        let limits = &self.config.limits;
+        let memory_bytes = limits.max_memory_pages.saturating_mul(PAGE_SIZE);
+        StoreLimitsBuilder::new()
+            .memory_size(usize::try_from(memory_bytes).unwrap_or(usize::MAX))
+            .table_elements(usize::try_from(limits.max_table_elements).unwrap_or(usize::MAX))
+            .instances(1)
+            .memories(1)
+            .tables(1)
+            .build()
+    }
+}
+
+/// The host's target triple without CPU-feature suffixes, for the platforms Weft runs on.
+fn baseline_target() -> Option<&'static str> {
+    match (std::env::consts::ARCH, std::env::consts::OS) {
+        ("x86_64", "linux") => Some("x86_64-unknown-linux-gnu"),
+        ("aarch64", "linux") => Some("aarch64-unknown-linux-gnu"),
+        ("x86_64", "macos") => Some("x86_64-apple-darwin"),
+        ("aarch64", "macos") => Some("aarch64-apple-darwin"),
+        _ => None,
+    }
+}
+
+/// Instantiates and runs one frame in `store`.
+fn run(
+    store: &mut Store<HostState>,
+    pre: &InstancePre<HostState>,
+    entry: Entry,
+    gas_limit: u64,
+) -> Result<Outcome, EngineError> {
+    store.limiter(|state| &mut state.limits);
+    store
+        .set_fuel(gas_limit * FUEL_PER_GAS + FUEL_RESERVE)
+        .map_err(internal)?;
+    let result = (|| -> wasmtime::Result<()> {
+        let instance = pre.instantiate(&mut *store)?;
+        let memory = instance.get_memory(&mut *store, "memory").ok_or_else(|| {
+            wasmtime::Error::new(Exit::Fatal("validated module has no memory export".into()))
+        })?;
+        store.data_mut().memory = Some(memory);
+        let func = instance.get_typed_func::<(), ()>(&mut *store, entry.export_name())?;
+        func.call(&mut *store, ())
+    })();
+    let fuel_left = store.get_fuel().map_err(internal)?;
+    // No fuel at all, reserve included, means the last straight-line stretch overdrew it.
+    let overdrawn = fuel_left < FUEL_RESERVE;
+    let left = (fuel_left - FUEL_RESERVE.min(fuel_left)) / FUEL_PER_GAS;
+    let gas_used = gas_limit - left.min(gas_limit);
+    let trapped = |kind| Outcome {
+        status: Status::Trap(kind),
+        gas_used: gas_limit,
+    };
+    let error = match result {
+        Ok(()) if overdrawn => return Ok(trapped(TrapKind::OutOfGas)),
+        Ok(()) => {
+            return Ok(Outcome {
+                status: Status::Return(std::mem::take(&mut store.data_mut().output)),
+                gas_used,
+            })
+        }
+        Err(error) => error,
+    };
+    let error = match error.downcast::<Exit>() {
+        Ok(Exit::Revert(_)) if overdrawn => return Ok(trapped(TrapKind::OutOfGas)),
+        Ok(Exit::Revert(data)) => {
+            return Ok(Outcome {
+                status: Status::Revert(data),
+                gas_used,
+            })
+        }
+        Ok(Exit::Trap(kind)) => return Ok(trapped(kind)),
+        Ok(Exit::Fatal(why)) => return Err(EngineError::Host(why)),
+        Err(error) => error,
+    };
+    match error.downcast_ref::<wasmtime::Trap>() {
+        Some(trap) => Ok(trapped(trap_kind(*trap))),
+        None => Err(internal(error)),
+    }
+}
+
+/// Maps wasmtime's trap codes to Weft's, with fixed messages for the rest (they may end
+/// up in receipts, so they must not depend on wasmtime's wording).
+fn trap_kind(trap: wasmtime::Trap) -> TrapKind {
+    use wasmtime::Trap;
+    match trap {
+        Trap::OutOfFuel => TrapKind::OutOfGas,
+        Trap::UnreachableCodeReached => TrapKind::Unreachable,
+        Trap::MemoryOutOfBounds => TrapKind::MemoryOutOfBounds,
+        Trap::StackOverflow => TrapKind::StackOverflow,
+        Trap::IntegerDivisionByZero => TrapKind::Other("integer division by zero".into()),
+        Trap::IntegerOverflow => TrapKind::Other("integer overflow".into()),
+        Trap::TableOutOfBounds => TrapKind::Other("table access out of bounds".into()),
+        Trap::IndirectCallToNull => TrapKind::Other("indirect call to a null table entry".into()),
+        Trap::BadSignature => TrapKind::Other("indirect call signature mismatch".into()),
+        Trap::HeapMisaligned => TrapKind::Other("misaligned memory access".into()),
+        other => TrapKind::Other(format!("wasm trap {other:?}")),
+    }
+}
+
+/// Hex for logs.
+struct Hex<'a>(&'a [u8]);
+
+impl std::fmt::Display for Hex<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn engine_is_send_and_sync() {
+        assert_send_sync::<Engine>();
+    }
+
+    #[test]
+    fn cache_evicts_least_recently_used() {
+        let engine = Engine::new(EngineConfig::default()).expect("engine");
+        let module =
+            wasmtime::Module::from_binary(&engine.engine, &[0, 0x61, 0x73, 0x6d, 1, 0, 0, 0])
+                .expect("empty module");
+        let pre = Arc::new(engine.linker.instantiate_pre(&module).expect("pre"));
+        let mut cache = ModuleCache::default();
+        cache.insert(([1; 32], 1), Arc::clone(&pre), 2);
+        cache.insert(([2; 32], 1), Arc::clone(&pre), 2);
+        assert!(cache.get(&([1; 32], 1)).is_some());
+        cache.insert(([3; 32], 1), Arc::clone(&pre), 2);
+        assert!(cache.get(&([1; 32], 1)).is_some());
+        assert!(cache.get(&([2; 32], 1)).is_none());
+        assert!(cache.get(&([3; 32], 1)).is_some());
+    }
+}

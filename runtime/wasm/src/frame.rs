@@ -1,0 +1,89 @@
+//! The per-execution state inside a wasmtime `Store`, and the one place where the
+//! executor's non-`'static` `&mut dyn Host` is made reachable from it.
+
+use std::fmt;
+use std::ptr::NonNull;
+
+use wasmtime::{Memory, Store, StoreLimits};
+
+use crate::host::Host;
+use crate::outcome::TrapKind;
+
+/// How a host function ends the execution early: carried through wasmtime as the error
+/// of the host call and recognised again by [`Engine::execute`](crate::Engine::execute).
+#[derive(Debug)]
+pub(crate) enum Exit {
+    /// `revert(ptr, len)`.
+    Revert(Vec<u8>),
+    /// A contract-visible failure.
+    Trap(TrapKind),
+    /// A node fault reported by the host.
+    Fatal(String),
+}
+
+impl fmt::Display for Exit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Exit::Revert(data) => write!(f, "revert with {} bytes", data.len()),
+            Exit::Trap(kind) => write!(f, "trap: {kind}"),
+            Exit::Fatal(why) => write!(f, "node fault: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for Exit {}
+
+/// The data of a frame's `Store`.
+pub(crate) struct HostState {
+    /// The executor's host, with its lifetime erased; see [`with_store`].
+    host: NonNull<dyn Host + 'static>,
+    /// The instance's exported memory, set right after instantiation.
+    pub(crate) memory: Option<Memory>,
+    /// The data last passed to `set_return`.
+    pub(crate) output: Vec<u8>,
+    /// The return data of the last `call` / `create`.
+    pub(crate) return_data: Vec<u8>,
+    /// Memory and table growth limits (the store's `ResourceLimiter`).
+    pub(crate) limits: StoreLimits,
+}
+
+impl HostState {
+    /// The executor's host for this frame.
+    pub(crate) fn host(&mut self) -> &mut dyn Host {
+        // SAFETY: `host` was made from a `&mut dyn Host` in `with_store`, whose borrow
+        // outlives the store holding this `HostState` (the store is dropped before
+        // `with_store` returns). Nothing else uses that borrow meanwhile: `with_store`
+        // holds it exclusively, and this `&mut self` makes the returned reference unique.
+        unsafe { self.host.as_mut() }
+    }
+}
+
+/// Runs `f` with a fresh `Store` whose data reaches `host`; the store never outlives this
+/// call. `f` must not move the store out (it is crate-internal and only runs one frame).
+pub(crate) fn with_store<R>(
+    engine: &wasmtime::Engine,
+    host: &mut dyn Host,
+    limits: StoreLimits,
+    f: impl FnOnce(&mut Store<HostState>) -> R,
+) -> R {
+    let host: NonNull<dyn Host + '_> = NonNull::from(host);
+    // SAFETY: wasmtime requires `Store<T: 'static>`, and the executor's host borrows its
+    // EVM context, so the trait object's lifetime is erased here. This is sound because the
+    // pointer lives only inside `store`, which is created and dropped within this function,
+    // while the `&mut dyn Host` borrow it came from is held for the whole call: the pointer
+    // never outlives the data it points to and is never used concurrently with the borrow.
+    let host: NonNull<dyn Host + 'static> = unsafe { std::mem::transmute(host) };
+    let mut store = Store::new(
+        engine,
+        HostState {
+            host,
+            memory: None,
+            output: Vec::new(),
+            return_data: Vec::new(),
+            limits,
+        },
+    );
+    let result = f(&mut store);
+    drop(store);
+    result
+}

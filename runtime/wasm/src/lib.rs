@@ -1,0 +1,55 @@
+//! Weft's WASM contract engine: validation, deterministic metered execution, module cache.
+//!
+//! This is the only crate that imports `wasmtime` and `wasmparser`. It knows nothing of
+//! revm or storage: the executor plugs it in through the [`Host`] trait, one
+//! implementation per execution frame. The contract-facing API is `sdk/HOST_API.md`.
+//!
+//! ```text
+//!  deployment payload ──split_deployment──▶ module ‖ weft.end   +   constructor input
+//!                                             │
+//!                                   validate (imports, exports, features, limits)
+//!                                             │
+//!  executor ──execute(code_hash, module, Deploy|Call, &mut dyn Host, gas)──▶ Engine
+//!                                                                        │
+//!        ┌────────────── cache: (code_hash, ENGINE_VERSION) ─▶ InstancePre ◀── compile on miss
+//!        ▼
+//!   Store<HostState> (fuel = gas × 10, memory ≤ 256 pages)
+//!        │  instantiate, call export `deploy` / `call`
+//!        ▼
+//!   contract ──import "weft".*──▶ host functions ──▶ bounds checks, gas, static checks
+//!                                                     │
+//!                                                     ▼
+//!                                                 &mut dyn Host (storage, logs, calls)
+//!        │
+//!        ▼
+//!   Outcome { Return(data) | Revert(data) | Trap(kind), gas_used }   (Err = node fault)
+//! ```
+//!
+//! Determinism: fuel metering (no epochs), NaN canonicalisation, no threads, SIMD or
+//! reference types, floating point refused at validation, memory growth capped by a
+//! `ResourceLimiter`, and trap messages fixed by this crate rather than by wasmtime.
+//!
+//! Native stack: WASM recursion is bounded by [`EngineConfig::max_wasm_stack`]; nested
+//! frames (WASM → host → EVM → WASM …) each add their own stack, so the executor must cap
+//! call depth and run blocks on a thread with a large stack.
+
+mod engine;
+mod frame;
+mod gas;
+mod host;
+mod host_api;
+mod imports;
+mod outcome;
+mod validate;
+
+pub use engine::{
+    Engine, EngineConfig, EngineError, Entry, ENGINE_VERSION, MEMORY_GROW_FUEL_PER_PAGE,
+};
+pub use gas::{GasSchedule, FUEL_PER_GAS};
+pub use host::{Address, CallKind, CallResult, CallStatus, CreateResult, Host, HostError, Word};
+pub use host_api::{host_function, HostFunction, ValKind, HOST_FUNCTIONS, HOST_MODULE};
+pub use outcome::{Outcome, Status, TrapKind};
+pub use validate::{
+    split_deployment, validate, with_end_marker, Limits, ValidatedModule, ValidationError,
+    END_MARKER, PAGE_SIZE,
+};
