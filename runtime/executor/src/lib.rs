@@ -17,10 +17,43 @@
 //!
 //! The EVM keeps Keccak-256 for its opcode and for contract addresses in both crypto
 //! suites, so `solc` output runs unchanged on an SM chain.
+//!
+//! # WASM contracts (first slice)
+//!
+//! Accounts whose code starts with `\0asm` are Weft WASM contracts (`sdk/HOST_API.md`),
+//! run by one [`weft_wasm::Engine`] per [`Executor`] (compiled modules are cached across
+//! blocks, keyed by code hash):
+//!
+//! - **Calls.** The executor's revm precompile provider runs Ethereum's precompiles, then
+//!   any call frame whose callee code is WASM on the engine (`call` export), inside revm's
+//!   own call frame: depth, checkpoint, value transfer and revert are revm's. Return and
+//!   revert keep the unused gas; a trap spends all of it (out of gas → `OutOfGas`, any
+//!   other trap → `PrecompiledError`). Storage is priced EIP-2929/2200 style (2100 cold /
+//!   100 warm loads; 20000 set, 2900 reset, 100 no-op or dirty, +2100 cold); **SSTORE
+//!   refunds (EIP-3529) are not granted** in this slice.
+//! - **Deployment.** A create *transaction* (or [`Executor::call`] with `Create`) whose data
+//!   starts with `\0asm` is a deployment payload `module ‖ weft.end ‖ constructor args`.
+//!   The module is validated first; a refused module gives a receipt with status
+//!   `WasmValidationFailure` (32), no gas used, and the reason as output. Otherwise the init
+//!   code becomes a hand-assembled EVM prefix followed by the payload: it DELEGATECALLs
+//!   the reserved address [`WASM_CONSTRUCTOR`] (`0x…057a`) with the payload, which runs the
+//!   module's `deploy` export in the new contract's storage context (caller = deployer),
+//!   then returns the module as the contract's code (or reverts with the constructor's
+//!   revert data). revm's create frame thus handles addresses, nonces, code deposit and
+//!   reverts. For a WASM deployment transaction the code-size limits (EIP-170/3860) are
+//!   raised to the engine's module size limit (512 KiB, init code twice that); every other
+//!   transaction keeps Ethereum's.
+//! - **Not yet supported:** outgoing `call`/`create` from WASM (the host returns a failure
+//!   and changes nothing); `CREATE`/`CREATE2` from EVM contracts with raw `\0asm` init code
+//!   (they run as EVM init code: byte 0 is `STOP`, deploying empty code); inspector/tracer
+//!   visibility inside WASM frames; WASM-specific receipt statuses 33–35 for traps.
 
 #![warn(missing_docs)]
 
 mod state;
+mod wasm;
+
+use std::sync::Arc;
 
 use alloy_consensus::Transaction as _;
 use alloy_primitives::{Address, Bytes, Log, TxKind, B256, U256};
@@ -29,12 +62,13 @@ use revm::context::result::{
 };
 use revm::context::{BlockEnv, CfgEnv, TxEnv};
 use revm::primitives::hardfork::SpecId;
-use revm::{Context, DatabaseCommit, ExecuteEvm, MainBuilder, MainContext};
+use revm::{DatabaseCommit, ExecuteEvm};
 use weft_ledger::{keys, BlockCommit, Ledger, LedgerError};
 use weft_storage::Storage;
 use weft_types::{BlockHeader, BlockNumber, Receipt, Transaction, TransactionStatus, VerifiedTx};
 
 pub use state::{abi_key, account_key, code_key, slot_key, BlockState, StateError, StateVersion};
+pub use wasm::{WASM_CONSTRUCTOR, WASM_MAGIC};
 
 /// The EVM rules Weft runs: Osaka, the newest hard fork revm implements (what current
 /// `solc` targets by default). Osaka's per-transaction cap of 2^24 gas (EIP-7825) is
@@ -135,12 +169,44 @@ pub struct CallOutcome {
 #[derive(Debug, Clone)]
 pub struct Executor {
     chain_id: u64,
+    engine: Arc<weft_wasm::Engine>,
 }
 
 impl Executor {
-    /// An executor for the chain with `chain_id` (also the EVM's `CHAINID`).
+    /// An executor for the chain with `chain_id` (also the EVM's `CHAINID`), with a WASM
+    /// engine whose compiled-module cache lives as long as the executor (and its clones).
     pub fn new(chain_id: u64) -> Self {
-        Executor { chain_id }
+        let engine = weft_wasm::Engine::new(weft_wasm::EngineConfig::default())
+            .expect("the WASM engine's configuration is supported on this platform");
+        Executor {
+            chain_id,
+            engine: Arc::new(engine),
+        }
+    }
+
+    /// How many WASM modules the executor's engine has compiled so far (cache misses).
+    pub fn wasm_compilations(&self) -> u64 {
+        self.engine.compilations()
+    }
+
+    /// If `env` is a create whose init code is a WASM deployment payload, replaces the init
+    /// code by the EVM prefix that deploys it; `Err` with the reason if the module is
+    /// refused.
+    /// Turn a WASM deployment's init code into the EVM prefix that runs its constructor,
+    /// and set the code-size limits for the transaction: the engine's module limit for a
+    /// WASM deployment, Ethereum's (EIP-170/3860) for everything else.
+    fn prepare_wasm_create(&self, env: &mut TxEnv, cfg: &mut CfgEnv) -> Result<(), String> {
+        let is_wasm = env.kind.is_create() && env.data.starts_with(WASM_MAGIC);
+        if is_wasm {
+            env.data = wasm::wasm_init_code(&env.data, &self.engine)?;
+            let max = self.engine.config().limits.max_module_size;
+            cfg.limit_contract_code_size = Some(max);
+            cfg.limit_contract_initcode_size = Some(max.saturating_mul(2));
+        } else {
+            cfg.limit_contract_code_size = None;
+            cfg.limit_contract_initcode_size = None;
+        }
+        Ok(())
     }
 
     /// The context of the block after the ledger's head.
@@ -214,11 +280,13 @@ impl Executor {
         txs: &[VerifiedTx],
     ) -> Result<BlockOutcome, ExecError> {
         let state = BlockState::new(ledger, StateVersion::Latest);
-        let mut evm = Context::mainnet()
-            .with_db(state)
-            .with_cfg(self.cfg(ctx))
-            .with_block(Self::block_env(ctx))
-            .build_mainnet();
+        let mut evm = wasm::build_evm(
+            state,
+            self.cfg(ctx),
+            Self::block_env(ctx),
+            Arc::clone(&self.engine),
+            ledger.suite(),
+        );
         let mut receipts = Vec::with_capacity(txs.len());
         let mut gas_used = 0u64;
         for tx in txs {
@@ -228,7 +296,14 @@ impl Executor {
                 receipts.push(failed(TransactionStatus::OutOfGasLimit, 0));
                 continue;
             }
-            let (env, is_native) = self.tx_env(tx, &mut evm.ctx.journaled_state.database)?;
+            let (mut env, is_native) = self.tx_env(tx, &mut evm.ctx.journaled_state.database)?;
+            if let Err(why) = self.prepare_wasm_create(&mut env, &mut evm.ctx.cfg) {
+                // A refused module: nothing executes, no gas is used.
+                let mut receipt = failed(TransactionStatus::WasmValidationFailure, 0);
+                receipt.output = Bytes::from(why.into_bytes());
+                receipts.push(receipt);
+                continue;
+            }
             evm.ctx.cfg.disable_nonce_check = is_native;
             let (sender, nonce_before, is_create) = (env.caller, env.nonce, env.kind.is_create());
             let receipt = match evm.transact(env) {
@@ -343,12 +418,14 @@ impl Executor {
             .unwrap_or(0);
         let mut cfg = self.cfg(&ctx);
         cfg.disable_nonce_check = true;
-        let mut evm = Context::mainnet()
-            .with_db(state)
-            .with_cfg(cfg)
-            .with_block(Self::block_env(&ctx))
-            .build_mainnet();
-        let env = TxEnv {
+        let mut evm = wasm::build_evm(
+            state,
+            cfg,
+            Self::block_env(&ctx),
+            Arc::clone(&self.engine),
+            ledger.suite(),
+        );
+        let mut env = TxEnv {
             tx_type: 0,
             caller: request.from,
             gas_limit,
@@ -360,6 +437,14 @@ impl Executor {
             chain_id: Some(self.chain_id),
             ..Default::default()
         };
+        if let Err(why) = self.prepare_wasm_create(&mut env, &mut evm.ctx.cfg) {
+            return Ok(CallOutcome {
+                status: TransactionStatus::WasmValidationFailure,
+                output: Bytes::from(why.into_bytes()),
+                gas_used: 0,
+                logs: Vec::new(),
+            });
+        }
         match evm.transact(env) {
             Ok(result) => {
                 let receipt = receipt_of(result.result, request.to.is_create());

@@ -316,3 +316,21 @@ fn a_transaction_past_the_blocks_remaining_gas_is_refused() {
     assert!(receipts[2].status.is_success(), "a smaller one still fits");
     assert_eq!(get(&chain, hello), "third");
 }
+
+#[test]
+fn evm_code_over_the_eip170_limit_is_refused() {
+    let mut chain = Chain::new();
+    // PUSH3 0x006001, PUSH1 0, RETURN: returns 24,577 zero bytes as the contract's code.
+    let receipt = chain.send(
+        TxKind::Create,
+        vec![0x62, 0x00, 0x60, 0x01, 0x60, 0x00, 0xf3],
+    );
+    assert!(!receipt.status.is_success(), "{receipt:?}");
+    assert_eq!(receipt.contract_address, None);
+    // One byte less is within the limit.
+    let receipt = chain.send(
+        TxKind::Create,
+        vec![0x62, 0x00, 0x60, 0x00, 0x60, 0x00, 0xf3],
+    );
+    assert!(receipt.status.is_success(), "{receipt:?}");
+}

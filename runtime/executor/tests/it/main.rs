@@ -6,6 +6,7 @@
 mod contracts;
 mod determinism;
 mod failures;
+mod wasm;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,334 @@
+//! WASM contracts (`contracts/wasm`) deployed and called through transactions.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use alloy_primitives::{address, keccak256, Address, TxKind, U256};
+use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolValue};
+use weft_types::{Receipt, TransactionStatus};
+
+use crate::{bytecode, topic, Chain};
+
+sol! {
+    function get() returns (string);
+    function set(string name_);
+    function balanceOf(address account) returns (uint256);
+    function transfer(address to, uint256 amount) returns (bool);
+    event Transfer(address indexed from, address indexed to, uint256 value);
+    function count() returns (uint256);
+    function callIncrement(address counter) returns (uint256);
+    function callFailCatch(address counter) returns (bool ok, string reason);
+    function staticRead(address counter) returns (uint256);
+}
+
+/// Gas for WASM deployments: the code deposit is 200 gas per byte.
+const DEPLOY_GAS: u64 = 50_000_000;
+
+/// The directory the contracts are built into, once per test binary.
+fn built() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let out = root.join("target/weft-wasm-contracts");
+        let output = std::process::Command::new(root.join("contracts/wasm/build.sh"))
+            .arg(&out)
+            .output()
+            .expect("run contracts/wasm/build.sh");
+        assert!(
+            output.status.success(),
+            "contracts/wasm/build.sh failed:\n{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        out
+    })
+}
+
+/// The deployable module `name.wasm`.
+fn module(name: &str) -> Vec<u8> {
+    let path = built().join(format!("{name}.wasm"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn deploy_receipt<S: weft_storage::Storage>(chain: &mut Chain<S>, payload: Vec<u8>) -> Receipt {
+    let tx = chain.tx(TxKind::Create, payload, DEPLOY_GAS);
+    chain.block(vec![tx]).remove(0)
+}
+
+fn deploy<S: weft_storage::Storage>(chain: &mut Chain<S>, payload: Vec<u8>) -> Address {
+    let receipt = deploy_receipt(chain, payload);
+    assert!(receipt.status.is_success(), "deploy failed: {receipt:?}");
+    receipt.contract_address.expect("contract address")
+}
+
+fn ok(outcome: weft_executor::CallOutcome) -> alloy_primitives::Bytes {
+    assert_eq!(
+        outcome.status,
+        TransactionStatus::Success,
+        "call failed: {outcome:?}"
+    );
+    outcome.output
+}
+
+#[test]
+fn hello_deploys_gets_and_sets() {
+    let mut chain = Chain::new();
+    let me = chain.key.address();
+    let module = module("hello");
+    let hello = deploy(&mut chain, module.clone());
+    // The address follows CREATE (sender, nonce 0), and the code is the module.
+    assert_eq!(hello, me.create(0));
+    let account = chain.executor.account(&chain.ledger, &hello, None).unwrap();
+    assert_eq!(account.code.as_ref(), module.as_slice());
+
+    let out = ok(chain.call(hello, getCall {}.abi_encode()));
+    assert_eq!(getCall::abi_decode_returns(&out).unwrap(), "Hello, World!");
+    let receipt = chain.send(
+        TxKind::Call(hello),
+        setCall {
+            name_: "Weft".into(),
+        }
+        .abi_encode(),
+    );
+    assert!(receipt.status.is_success(), "{receipt:?}");
+    let out = ok(chain.call(hello, getCall {}.abi_encode()));
+    assert_eq!(getCall::abi_decode_returns(&out).unwrap(), "Weft");
+    let old = ok(chain.call_at(hello, getCall {}.abi_encode(), Some(1)));
+    assert_eq!(getCall::abi_decode_returns(&old).unwrap(), "Hello, World!");
+}
+
+#[test]
+fn erc20_behaves_like_solidity() {
+    let mut chain = Chain::new();
+    let me = chain.key.address();
+    let supply = U256::from(1_000_000u64);
+    let mut payload = module("erc20");
+    payload.extend_from_slice(
+        &("Weft Token".to_string(), "WFT".to_string(), supply).abi_encode_params(),
+    );
+    let token = deploy(&mut chain, payload);
+    let balance = |chain: &Chain<_>, who: Address| {
+        U256::abi_decode(&ok(
+            chain.call(token, balanceOfCall { account: who }.abi_encode())
+        ))
+        .unwrap()
+    };
+    assert_eq!(balance(&chain, me), supply);
+
+    let bob = address!("00000000000000000000000000000000000000b0");
+    let receipt = chain.send(
+        TxKind::Call(token),
+        transferCall {
+            to: bob,
+            amount: U256::from(310),
+        }
+        .abi_encode(),
+    );
+    assert!(receipt.status.is_success(), "{receipt:?}");
+    assert!(transferCall::abi_decode_returns(&receipt.output).unwrap());
+    assert_eq!(receipt.logs.len(), 1);
+    let log = &receipt.logs[0];
+    assert_eq!(log.address, token);
+    assert_eq!(
+        log.data.topics(),
+        &[Transfer::SIGNATURE_HASH, topic(me), topic(bob)]
+    );
+    assert_eq!(
+        log.data.data.as_ref(),
+        U256::from(310).abi_encode().as_slice()
+    );
+    assert_eq!(balance(&chain, bob), U256::from(310));
+    assert_eq!(balance(&chain, me), supply - U256::from(310));
+
+    let over = chain.send(
+        TxKind::Call(token),
+        transferCall {
+            to: bob,
+            amount: supply,
+        }
+        .abi_encode(),
+    );
+    assert_eq!(over.status, TransactionStatus::RevertInstruction);
+    assert_eq!(
+        alloy_sol_types::Revert::abi_decode(&over.output)
+            .unwrap()
+            .reason,
+        "ERC20: transfer amount exceeds balance"
+    );
+    assert!(over.logs.is_empty());
+    assert_eq!(balance(&chain, bob), U256::from(310));
+}
+
+#[test]
+fn evm_contract_calls_wasm_contract() {
+    let mut chain = Chain::new();
+    let counter = deploy(&mut chain, module("callee"));
+    let caller = chain.deploy(bytecode("0.8.37", "Caller"), &[]);
+    for expected in 1..=2u64 {
+        let r = chain.send(
+            TxKind::Call(caller),
+            callIncrementCall { counter }.abi_encode(),
+        );
+        assert!(r.status.is_success(), "{r:?}");
+        assert_eq!(U256::abi_decode(&r.output).unwrap(), U256::from(expected));
+    }
+    let out = ok(chain.call(counter, countCall {}.abi_encode()));
+    assert_eq!(U256::abi_decode(&out).unwrap(), U256::from(2));
+    // A WASM revert reaches the EVM caller's try/catch with its reason.
+    let caught = chain.send(
+        TxKind::Call(caller),
+        callFailCatchCall { counter }.abi_encode(),
+    );
+    assert!(caught.status.is_success(), "{caught:?}");
+    let ret = callFailCatchCall::abi_decode_returns(&caught.output).unwrap();
+    assert_eq!((ret.ok, ret.reason.as_str()), (false, "counter failed"));
+    // STATICCALL into WASM reads.
+    let read = ok(chain.call(caller, staticReadCall { counter }.abi_encode()));
+    assert_eq!(U256::abi_decode(&read).unwrap(), U256::from(2));
+}
+
+#[test]
+fn a_wasm_write_under_staticcall_fails() {
+    let mut chain = Chain::new();
+    // `call` writes slot 0 whatever it is asked, and returns 32 zero bytes.
+    let writer = wat::parse_str(
+        r#"(module
+            (import "weft" "storage_store" (func $store (param i32 i32)))
+            (import "weft" "set_return" (func $ret (param i32 i32)))
+            (memory (export "memory") 1)
+            (data (i32.const 63) "\01")
+            (func (export "deploy"))
+            (func (export "call")
+                (call $store (i32.const 0) (i32.const 32))
+                (call $ret (i32.const 64) (i32.const 32))))"#,
+    )
+    .unwrap();
+    let writer = deploy(&mut chain, weft_wasm::with_end_marker(&writer));
+    let caller = chain.deploy(bytecode("0.8.37", "Caller"), &[]);
+    // A plain call writes.
+    let r = chain.send(TxKind::Call(writer), vec![]);
+    assert!(r.status.is_success(), "{r:?}");
+    let slot = chain
+        .executor
+        .storage_at(&chain.ledger, &writer, &U256::ZERO, None)
+        .unwrap();
+    assert_eq!(slot, U256::from(1));
+    // Through STATICCALL the write traps, and the view call fails.
+    let read = chain.call(caller, staticReadCall { counter: writer }.abi_encode());
+    assert!(!read.status.is_success(), "{read:?}");
+}
+
+#[test]
+fn a_failing_constructor_deploys_nothing() {
+    let mut chain = Chain::new();
+    let me = chain.key.address();
+    // The ERC20 constructor cannot decode missing arguments.
+    let receipt = deploy_receipt(&mut chain, module("erc20"));
+    assert!(!receipt.status.is_success(), "{receipt:?}");
+    assert!(receipt.contract_address.is_none());
+    let account = chain
+        .executor
+        .account(&chain.ledger, &me.create(0), None)
+        .unwrap();
+    assert!(account.code.is_empty());
+}
+
+#[test]
+fn invalid_module_is_refused() {
+    let mut chain = Chain::new();
+    let bad = wat::parse_str(
+        r#"(module
+            (import "env" "evil" (func))
+            (memory (export "memory") 1)
+            (func (export "deploy"))
+            (func (export "call")))"#,
+    )
+    .unwrap();
+    let receipt = deploy_receipt(&mut chain, weft_wasm::with_end_marker(&bad));
+    assert_eq!(receipt.status, TransactionStatus::WasmValidationFailure);
+    assert_eq!(receipt.status.code(), 32);
+    assert_eq!(receipt.gas_used, 0);
+    assert!(receipt.contract_address.is_none());
+    assert!(!receipt.output.is_empty());
+    // A payload without the end marker is refused too.
+    let receipt = deploy_receipt(&mut chain, bad);
+    assert_eq!(receipt.status, TransactionStatus::WasmValidationFailure);
+    // The chain goes on.
+    deploy(&mut chain, module("hello"));
+}
+
+#[test]
+fn infinite_loop_runs_out_of_gas_and_the_chain_continues() {
+    let mut chain = Chain::new();
+    let looping = wat::parse_str(
+        r#"(module
+            (memory (export "memory") 1)
+            (func (export "deploy"))
+            (func (export "call") (loop $l (br $l))))"#,
+    )
+    .unwrap();
+    let spinner = deploy(&mut chain, weft_wasm::with_end_marker(&looping));
+    let tx = chain.tx(TxKind::Call(spinner), vec![1, 2, 3], 1_000_000);
+    let receipt = chain.block(vec![tx]).remove(0);
+    assert_eq!(receipt.status, TransactionStatus::OutOfGas);
+    assert_eq!(receipt.gas_used, 1_000_000);
+    // The next block still runs contracts.
+    let hello = deploy(&mut chain, module("hello"));
+    let out = ok(chain.call(hello, getCall {}.abi_encode()));
+    assert_eq!(getCall::abi_decode_returns(&out).unwrap(), "Hello, World!");
+}
+
+#[test]
+fn a_cached_module_is_not_compiled_again() {
+    let mut chain = Chain::new();
+    assert_eq!(chain.executor.wasm_compilations(), 0);
+    let hello = deploy(&mut chain, module("hello"));
+    // Compiled once, by the constructor; calls find it in the cache (same code hash).
+    let compiled = chain.executor.wasm_compilations();
+    assert_eq!(compiled, 1);
+    ok(chain.call(hello, getCall {}.abi_encode()));
+    ok(chain.call(hello, getCall {}.abi_encode()));
+    let receipt = chain.send(
+        TxKind::Call(hello),
+        setCall { name_: "x".into() }.abi_encode(),
+    );
+    assert!(receipt.status.is_success(), "{receipt:?}");
+    assert_eq!(chain.executor.wasm_compilations(), compiled);
+    // The code hash the cache is keyed by is the module's Keccak-256.
+    let code = chain
+        .executor
+        .account(&chain.ledger, &hello, None)
+        .unwrap()
+        .code;
+    assert_eq!(keccak256(&code), keccak256(module("hello")));
+}
+
+#[test]
+fn constructor_address_only_answers_delegatecall_and_calls_validate() {
+    let mut chain = Chain::new();
+    // Calling the constructor directly fails and deploys nothing.
+    let tx = chain.tx(
+        TxKind::Call(weft_executor::WASM_CONSTRUCTOR),
+        module("hello"),
+        50_000_000,
+    );
+    let receipt = chain.block(vec![tx]).remove(0);
+    assert!(!receipt.status.is_success(), "{receipt:?}");
+    // A read-only create refuses an invalid module the same way a transaction does.
+    let request = weft_executor::CallRequest {
+        from: chain.key.address(),
+        to: TxKind::Create,
+        data: b"\0asm\x01\0\0\0garbage".to_vec().into(),
+        ..Default::default()
+    };
+    let out = chain.executor.call(&chain.ledger, &request, None).unwrap();
+    assert_eq!(out.status, TransactionStatus::WasmValidationFailure);
+    // And a valid one runs its constructor.
+    let request = weft_executor::CallRequest {
+        data: module("hello").into(),
+        gas: Some(DEPLOY_GAS),
+        ..request
+    };
+    let out = chain.executor.call(&chain.ledger, &request, None).unwrap();
+    assert_eq!(out.status, TransactionStatus::Success, "{out:?}");
+}
