@@ -1,9 +1,12 @@
 // ethers.js v6 against `weft dev`: compile the Solidity ERC20 with solc-js 0.8.11, deploy,
 // transfer, read balances, wait for receipts, receive Transfer over a WebSocket
-// subscription, query eth_getLogs, and see a revert reason surface as ethers' error.
+// subscription, query eth_getLogs, and see a revert reason surface as ethers' error; then
+// the same against the Rust WASM ERC20 (contracts/wasm/erc20) through its exported ABI.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import solc from 'solc';
 import { ethers } from 'ethers';
@@ -21,6 +24,15 @@ function compileErc20() {
   assert.deepEqual(errors, [], 'solc errors');
   const contract = output.contracts['ERC20.sol'].ERC20Token;
   return { abi: contract.abi, bytecode: '0x' + contract.evm.bytecode.object };
+}
+
+/** Build the Rust contracts with the SDK's build step; the WASM ERC20 and its ABI. */
+function buildWasmErc20() {
+  const out = mkdtempSync(join(tmpdir(), 'weft-wasm-'));
+  execFileSync(join(repoRoot, 'contracts/wasm/build.sh'), [out, '-p', 'weft-contract-erc20'], { stdio: 'inherit' });
+  const abi = JSON.parse(readFileSync(join(out, 'erc20.abi.json'), 'utf8'));
+  const bytecode = '0x' + readFileSync(join(out, 'erc20.wasm')).toString('hex');
+  return { abi, bytecode };
 }
 
 let node;
@@ -55,9 +67,7 @@ test('the chain answers basic queries', async () => {
   assert.equal(mined.type, 2);
 });
 
-test('ERC20: deploy, transfer, events, logs and revert reasons', async () => {
-  assert.equal(solc.version().startsWith('0.8.11'), true);
-  const { abi, bytecode } = compileErc20();
+async function exerciseErc20({ abi, bytecode }) {
   const factory = new ethers.ContractFactory(abi, bytecode, wallet);
   const token = await factory.deploy('Weft Token', 'WFT', 1_000_000n);
   await token.waitForDeployment();
@@ -100,4 +110,15 @@ test('ERC20: deploy, transfer, events, logs and revert reasons', async () => {
     return true;
   });
   await assert.rejects(token.transfer.staticCall(bob, 10n ** 30n), (e) => e.reason === 'ERC20: transfer amount exceeds balance');
+}
+
+test('Solidity ERC20: deploy, transfer, events, logs and revert reasons', async () => {
+  assert.equal(solc.version().startsWith('0.8.11'), true);
+  await exerciseErc20(compileErc20());
+});
+
+test('Rust WASM ERC20, same ABI: deploy, transfer, events, logs and revert reasons', async () => {
+  const wasm = buildWasmErc20();
+  assert.ok(wasm.bytecode.startsWith('0x0061736d'), 'a WASM module');
+  await exerciseErc20(wasm);
 });
