@@ -18,19 +18,40 @@
 //! The EVM keeps Keccak-256 for its opcode and for contract addresses in both crypto
 //! suites, so `solc` output runs unchanged on an SM chain.
 //!
-//! # WASM contracts (first slice)
+//! # WASM contracts
 //!
 //! Accounts whose code starts with `\0asm` are Weft WASM contracts (`sdk/HOST_API.md`),
 //! run by one [`weft_wasm::Engine`] per [`Executor`] (compiled modules are cached across
 //! blocks, keyed by code hash):
 //!
-//! - **Calls.** The executor's revm precompile provider runs Ethereum's precompiles, then
-//!   any call frame whose callee code is WASM on the engine (`call` export), inside revm's
-//!   own call frame: depth, checkpoint, value transfer and revert are revm's. Return and
-//!   revert keep the unused gas; a trap spends all of it (out of gas → `OutOfGas`, any
-//!   other trap → `PrecompiledError`). Storage is priced EIP-2929/2200 style (2100 cold /
-//!   100 warm loads; 20000 set, 2900 reset, 100 no-op or dirty, +2100 cold); **SSTORE
-//!   refunds (EIP-3529) are not granted** in this slice.
+//! - **Calls into WASM.** The executor's revm precompile provider runs Ethereum's
+//!   precompiles, then any call frame whose callee code is WASM on the engine (`call`
+//!   export), inside revm's own call frame: depth, checkpoint, value transfer and revert
+//!   are revm's. Return and revert keep the unused gas; a trap spends all of it (out of
+//!   gas → `OutOfGas`, a write under a static call → the EVM's static-call violation).
+//!   When the transaction's own top-level frame is WASM and traps otherwise, its receipt
+//!   has FISCO's WASM status — `WasmArgumentOutOfRange` (33) for a host argument out of
+//!   range, `WasmUnreachableInstruction` (34), `WasmTrap` (35) for any other trap (memory
+//!   out of bounds, stack exhausted, memory or table limit) — and the trap's message as
+//!   output; a trap deeper down is a failed call to its caller, as any halt. Storage is priced and refunded from revm's gas table
+//!   exactly as `SLOAD`/`SSTORE` (EIP-2929/2200/3529).
+//! - **Calls and creates out of WASM.** A WASM frame's `call`/`create` runs a revm frame
+//!   loop nested on the same context (journal, block, transaction) with the same precompile
+//!   provider, so the callee — EVM, WASM, precompile — is an ordinary revm frame with its
+//!   own checkpoint: one journal for both VMs, a revert at any depth undoes every VM's
+//!   writes below it, static calls forbid writes in both, reentrancy is the EVM's. The host
+//!   charges what `CALL` charges before forwarding (warm/cold account, value transfer, new
+//!   account, from revm's helper) and the engine forwards at most 63/64 of what is left; a
+//!   halted callee consumes all it was given; refunds of successful callees are merged. One
+//!   difference: the 2,300-gas stipend of a value call is the callee's, and what it leaves
+//!   of it is not credited to a WASM caller. `create` of a WASM payload validates the
+//!   module and deploys it as a create transaction does (code-size limit raised for that
+//!   creation only); an invalid module fails the create.
+//! - **Nesting.** Each WASM frame may use up to the engine's WASM stack of native stack,
+//!   and every WASM→EVM→WASM hop recurses natively, so a frame that starts with less than
+//!   1 MiB of native stack left runs on a fresh 8 MiB segment (`stacker`) whatever thread
+//!   executes the block; at most [`MAX_WASM_NESTING`] (128) WASM frames nest in one
+//!   transaction, past which a call fails as past the EVM's depth limit.
 //! - **Deployment.** A create *transaction* (or [`Executor::call`] with `Create`) whose data
 //!   starts with `\0asm` is a deployment payload `module ‖ weft.end ‖ constructor args`.
 //!   The module is validated first; a refused module gives a receipt with status
@@ -43,10 +64,10 @@
 //!   reverts. For a WASM deployment transaction the code-size limits (EIP-170/3860) are
 //!   raised to the engine's module size limit (512 KiB, init code twice that); every other
 //!   transaction keeps Ethereum's.
-//! - **Not yet supported:** outgoing `call`/`create` from WASM (the host returns a failure
-//!   and changes nothing); `CREATE`/`CREATE2` from EVM contracts with raw `\0asm` init code
-//!   (they run as EVM init code: byte 0 is `STOP`, deploying empty code); inspector/tracer
-//!   visibility inside WASM frames; WASM-specific receipt statuses 33–35 for traps.
+//! - **Not yet supported:** `CREATE`/`CREATE2` from EVM contracts with raw `\0asm` init code
+//!   (they run as EVM init code: byte 0 is `STOP`, deploying empty code — an EVM contract
+//!   deploys WASM with the prefixed init code a create transaction gets); inspector/tracer
+//!   visibility inside WASM frames.
 
 #![warn(missing_docs)]
 
@@ -68,7 +89,7 @@ use weft_storage::Storage;
 use weft_types::{BlockHeader, BlockNumber, Receipt, Transaction, TransactionStatus, VerifiedTx};
 
 pub use state::{abi_key, account_key, code_key, slot_key, BlockState, StateError, StateVersion};
-pub use wasm::{WASM_CONSTRUCTOR, WASM_MAGIC};
+pub use wasm::{MAX_WASM_NESTING, WASM_CONSTRUCTOR, WASM_MAGIC};
 
 /// The EVM rules Weft runs: Osaka, the newest hard fork revm implements (what current
 /// `solc` targets by default). Osaka's per-transaction cap of 2^24 gas (EIP-7825) is
@@ -653,7 +674,14 @@ fn receipt_of(result: ExecutionResult<HaltReason>, is_create: bool) -> Receipt {
             contract_address: None,
         },
         ExecutionResult::Halt { reason, gas, .. } => {
-            failed(halt_status(&reason), gas.tx_gas_used())
+            let mut receipt = failed(halt_status(&reason), gas.tx_gas_used());
+            // A WASM trap's message (`wasm::trap_context`) tells the sender what happened.
+            if let HaltReason::PrecompileErrorWithContext(message) = &reason {
+                if let Some(what) = wasm::trap_message(message) {
+                    receipt.output = Bytes::copy_from_slice(what.as_bytes());
+                }
+            }
+            receipt
         }
     }
 }
@@ -672,9 +700,10 @@ fn halt_status(reason: &HaltReason) -> TransactionStatus {
         HaltReason::StackUnderflow => S::StackUnderflow,
         HaltReason::StackOverflow | HaltReason::CallTooDeep => S::OutOfStack,
         HaltReason::CreateCollision => S::ContractAddressAlreadyUsed,
-        HaltReason::PrecompileError | HaltReason::PrecompileErrorWithContext(_) => {
-            S::PrecompiledError
+        HaltReason::PrecompileErrorWithContext(message) => {
+            wasm::trap_status(message).unwrap_or(S::PrecompiledError)
         }
+        HaltReason::PrecompileError => S::PrecompiledError,
         HaltReason::OutOfFunds | HaltReason::OverflowPayment => S::NotEnoughCash,
         HaltReason::CreateContractSizeLimit
         | HaltReason::CreateInitCodeSizeLimit

@@ -7,11 +7,21 @@ use std::sync::Arc;
 
 use alloy_primitives::{keccak256, Address, Bytes, Log, LogData, B256, U256};
 use revm::context::{BlockEnv, CfgEnv, Context, Evm, Journal, TxEnv};
-use revm::context_interface::{Block, Cfg, ContextTr, JournalTr, Transaction};
+use revm::context_interface::{
+    Block, Cfg, ContextTr, CreateScheme, JournalTr, LocalContextTr, Transaction,
+};
+use revm::handler::evm::ContextDbError;
 use revm::handler::instructions::EthInstructions;
-use revm::handler::{EthFrame, EthPrecompiles, PrecompileProvider};
+use revm::handler::{
+    EthFrame, EthPrecompiles, EvmTr, FrameResult, ItemOrResult, PrecompileProvider,
+};
+use revm::interpreter::instructions::contract::load_account_delegated;
 use revm::interpreter::interpreter::EthInterpreter;
-use revm::interpreter::{CallInputs, CallScheme, Gas, InstructionResult, InterpreterResult};
+use revm::interpreter::interpreter_action::FrameInit;
+use revm::interpreter::{
+    CallInput, CallInputs, CallScheme, CallValue, CreateInputs, FrameInput, Gas, InstructionResult,
+    InterpreterResult, SharedMemory,
+};
 use revm::primitives::hardfork::SpecId;
 use revm::primitives::AddressSet;
 use revm::MainContext;
@@ -122,15 +132,29 @@ pub(crate) fn build_evm<'a, S: Storage>(
             eth: EthPrecompiles::new(spec),
             engine,
             suite,
+            wasm_depth: 0,
         },
     )
 }
+
+/// How many WASM frames one transaction may nest (directly or through EVM frames between
+/// them). Each can use [`weft_wasm::EngineConfig::max_wasm_stack`] of native stack; a call
+/// that would nest deeper fails as a call past the EVM's depth limit does.
+pub const MAX_WASM_NESTING: usize = 128;
+
+/// Native stack kept free before a WASM frame starts: more than one frame's WASM stack
+/// plus the host and revm frames around it. Below it, the frame runs on a fresh segment.
+const STACK_RED_ZONE: usize = 1024 * 1024;
+/// Size of each fresh stack segment (reserved, committed only as it is touched).
+const STACK_SEGMENT: usize = 8 * 1024 * 1024;
 
 /// Ethereum's precompiles, then WASM contracts and [`WASM_CONSTRUCTOR`].
 pub(crate) struct WeftPrecompiles {
     eth: EthPrecompiles,
     engine: Arc<Engine>,
     suite: &'static dyn CryptoSuite,
+    /// WASM frames currently running (nested) in this transaction.
+    wasm_depth: usize,
 }
 
 impl<'a, S: Storage> PrecompileProvider<WeftContext<'a, S>> for WeftPrecompiles {
@@ -181,22 +205,44 @@ impl<'a, S: Storage> PrecompileProvider<WeftContext<'a, S>> for WeftPrecompiles 
                 input,
             )
         };
+        if self.wasm_depth >= MAX_WASM_NESTING {
+            return Ok(Some(halt(InstructionResult::CallTooDeep, inputs.gas_limit)));
+        }
+        let engine = Arc::clone(&self.engine);
         let origin = ctx.tx().caller();
+        let suite = self.suite;
+        self.wasm_depth += 1;
         let mut host = FrameHost {
             ctx,
+            precompiles: self,
             input: frame_input,
             caller: inputs.caller,
             address: inputs.target_address,
             origin,
             value: inputs.call_value(),
             is_static: inputs.is_static,
-            suite: self.suite,
+            suite,
+            refund: 0,
         };
-        let outcome = self
-            .engine
-            .execute(code_hash.0, &module, entry, &mut host, inputs.gas_limit)
-            .map_err(|e| e.to_string())?;
-        Ok(Some(to_result(outcome, inputs.gas_limit)))
+        // Every WASM frame nested through the EVM recurses on the native stack: run it on a
+        // fresh segment when the current one is nearly used up, whatever thread runs it.
+        let outcome = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
+            engine.execute(code_hash.0, &module, entry, &mut host, inputs.gas_limit)
+        });
+        let refund = host.refund;
+        drop(host);
+        self.wasm_depth -= 1;
+        let outcome = outcome.map_err(|e| e.to_string())?;
+        // The transaction's own frame (depth 1) halting on a trap: revm reports the context
+        // with the halt, and the receipt gets the WASM status and message.
+        if let Status::Trap(kind) = &outcome.status {
+            if ctx.journal().depth() == 1 {
+                if let Some(context) = trap_context(kind) {
+                    ctx.local_mut().set_precompile_error_context(context);
+                }
+            }
+        }
+        Ok(Some(to_result(outcome, inputs.gas_limit, refund)))
     }
 
     fn warm_addresses(&self) -> &AddressSet {
@@ -208,19 +254,91 @@ impl<'a, S: Storage> PrecompileProvider<WeftContext<'a, S>> for WeftPrecompiles 
     }
 }
 
+/// The precompile provider of an EVM nested inside a WASM frame: every call goes back to
+/// the root provider with the root context, so the nested EVM's context type (`&mut` of
+/// the root one) never nests further.
+struct NestedPrecompiles<'p> {
+    root: &'p mut WeftPrecompiles,
+}
+
+impl<'r, 'a, S: Storage> PrecompileProvider<&'r mut WeftContext<'a, S>> for NestedPrecompiles<'_> {
+    type Output = InterpreterResult;
+
+    fn set_spec(&mut self, spec: SpecId) -> bool {
+        <WeftPrecompiles as PrecompileProvider<WeftContext<'a, S>>>::set_spec(self.root, spec)
+    }
+
+    fn run(
+        &mut self,
+        ctx: &mut &'r mut WeftContext<'a, S>,
+        inputs: &CallInputs,
+    ) -> Result<Option<InterpreterResult>, String> {
+        self.root.run(&mut **ctx, inputs)
+    }
+
+    fn warm_addresses(&self) -> &AddressSet {
+        self.root.eth.warm_addresses()
+    }
+
+    fn contains(&self, address: &Address) -> bool {
+        self.root.eth.contains(address)
+    }
+}
+
+/// Prefixes of the precompile error context a top-level WASM trap leaves (see
+/// [`trap_status`]).
+const TRAP_ARGUMENT: &str = "wasm-trap/argument: ";
+const TRAP_UNREACHABLE: &str = "wasm-trap/unreachable: ";
+const TRAP_OTHER: &str = "wasm-trap/other: ";
+
+/// The halt context of a trap that is neither out of gas nor a static-call violation
+/// (those have EVM halts of their own).
+fn trap_context(kind: &TrapKind) -> Option<String> {
+    let prefix = match kind {
+        TrapKind::OutOfGas | TrapKind::StaticViolation => return None,
+        TrapKind::ArgumentOutOfRange => TRAP_ARGUMENT,
+        TrapKind::Unreachable => TRAP_UNREACHABLE,
+        _ => TRAP_OTHER,
+    };
+    Some(format!("{prefix}{kind}"))
+}
+
+/// The receipt status of a halt with `context`, if it is a WASM trap's.
+pub(crate) fn trap_status(context: &str) -> Option<weft_types::TransactionStatus> {
+    use weft_types::TransactionStatus as S;
+    [
+        (TRAP_ARGUMENT, S::WasmArgumentOutOfRange),
+        (TRAP_UNREACHABLE, S::WasmUnreachableInstruction),
+        (TRAP_OTHER, S::WasmTrap),
+    ]
+    .into_iter()
+    .find_map(|(prefix, status)| context.starts_with(prefix).then_some(status))
+}
+
+/// The message of a WASM trap's halt context, without its prefix.
+pub(crate) fn trap_message(context: &str) -> Option<&str> {
+    [TRAP_ARGUMENT, TRAP_UNREACHABLE, TRAP_OTHER]
+        .into_iter()
+        .find_map(|prefix| context.strip_prefix(prefix))
+}
+
 fn halt(result: InstructionResult, gas_limit: u64) -> InterpreterResult {
     let mut gas = Gas::new(gas_limit);
     gas.spend_all();
     InterpreterResult::new(result, Bytes::new(), gas)
 }
 
-/// The revm result of a WASM frame: Return/Revert keep the unused gas, traps spend all.
-fn to_result(outcome: Outcome, gas_limit: u64) -> InterpreterResult {
+/// The revm result of a WASM frame: Return/Revert keep the unused gas, traps spend all;
+/// a successful frame passes its refunds (storage clears, refunds of its callees) on.
+fn to_result(outcome: Outcome, gas_limit: u64, refund: i64) -> InterpreterResult {
     let (result, output) = match outcome.status {
         Status::Return(data) => (InstructionResult::Return, data),
         Status::Revert(data) => (InstructionResult::Revert, data),
         Status::Trap(TrapKind::OutOfGas) => {
             return halt(InstructionResult::OutOfGas, gas_limit);
+        }
+        Status::Trap(TrapKind::StaticViolation) => {
+            return halt(InstructionResult::StateChangeDuringStaticCall, gas_limit);
         }
         Status::Trap(_) => return halt(InstructionResult::PrecompileError, gas_limit),
     };
@@ -228,12 +346,17 @@ fn to_result(outcome: Outcome, gas_limit: u64) -> InterpreterResult {
     if !gas.record_regular_cost(outcome.gas_used) {
         return halt(InstructionResult::OutOfGas, gas_limit);
     }
+    if result == InstructionResult::Return {
+        gas.record_refund(refund);
+    }
     InterpreterResult::new(result, output.into(), gas)
 }
 
 /// The [`Host`] of one WASM frame over the revm context.
 struct FrameHost<'c, 'a, S: Storage> {
     ctx: &'c mut WeftContext<'a, S>,
+    /// The root provider, for the EVMs that run this frame's outgoing calls.
+    precompiles: &'c mut WeftPrecompiles,
     input: Bytes,
     caller: Address,
     address: Address,
@@ -241,16 +364,77 @@ struct FrameHost<'c, 'a, S: Storage> {
     value: U256,
     is_static: bool,
     suite: &'static dyn CryptoSuite,
+    /// Gas refunds earned by the frame: its storage clears and its successful callees'.
+    refund: i64,
 }
 
 fn fatal(e: impl std::fmt::Display) -> HostError {
     HostError::Fatal(e.to_string())
 }
 
-const COLD_SLOAD: u64 = 2100;
-const WARM_READ: u64 = 100;
-const SSTORE_SET: u64 = 20_000;
-const SSTORE_RESET: u64 = 2900;
+impl<'a, S: Storage> FrameHost<'_, 'a, S> {
+    /// Runs `frame_input` to completion on an EVM nested in this frame, over the same
+    /// context (journal, block, transaction) and the root precompile provider: revm's own
+    /// frame loop, so every call it makes (EVM, WASM, precompile) is a revm frame with its
+    /// checkpoint, value transfer and depth check.
+    fn run_frame(&mut self, frame_input: FrameInput) -> Result<FrameResult, HostError> {
+        let spec = *self.ctx.cfg().spec();
+        let depth = self.ctx.journal().depth();
+        let memory_limit = self.ctx.cfg().memory_limit();
+        // The nested frames' memory is a child context of the shared buffer, above what
+        // the frames below this one use; it is truncated back when the nested run ends.
+        let mut parent =
+            SharedMemory::new_with_buffer(self.ctx.local().shared_memory_buffer().clone());
+        parent.set_memory_limit(memory_limit);
+        let memory = parent.new_child_context();
+        let mut evm = Evm::new(
+            &mut *self.ctx,
+            EthInstructions::new_mainnet_with_spec(spec),
+            NestedPrecompiles {
+                root: &mut *self.precompiles,
+            },
+        );
+        let result = (|| -> Result<FrameResult, ContextDbError<&mut WeftContext<'a, S>>> {
+            let first = FrameInit {
+                depth,
+                memory,
+                frame_input,
+            };
+            if let ItemOrResult::Result(result) = evm.frame_init(first)? {
+                return Ok(result);
+            }
+            loop {
+                let result = match evm.frame_run()? {
+                    ItemOrResult::Item(init) => match evm.frame_init(init)? {
+                        ItemOrResult::Item(_) => continue,
+                        ItemOrResult::Result(result) => result,
+                    },
+                    ItemOrResult::Result(result) => result,
+                };
+                if let Some(result) = evm.frame_return_result(result)? {
+                    return Ok(result);
+                }
+            }
+        })()
+        .map_err(|e| HostError::Fatal(format!("{e:?}")));
+        drop(evm);
+        parent.free_child_context();
+        result
+    }
+
+    /// Gas a finished child hands back (EVM rules: all of it on a halt), its refunds
+    /// merged on success, and how the caller sees it.
+    fn settle(&mut self, result: &InterpreterResult) -> (CallStatus, u64) {
+        if result.result.is_ok() {
+            self.refund += result.gas.refunded();
+            (CallStatus::Success, result.gas.remaining())
+        } else if result.result.is_revert() {
+            (CallStatus::Revert, result.gas.remaining())
+        } else {
+            (CallStatus::Failure, 0)
+        }
+    }
+}
 
 impl<S: Storage> Host for FrameHost<'_, '_, S> {
     fn input(&self) -> &[u8] {
@@ -263,7 +447,13 @@ impl<S: Storage> Host for FrameHost<'_, '_, S> {
             .journal_mut()
             .sload(self.address, U256::from_be_bytes(key))
             .map_err(fatal)?;
-        let gas = if load.is_cold { COLD_SLOAD } else { WARM_READ };
+        let params = self.ctx.cfg().gas_params();
+        let gas = params.warm_storage_read_cost()
+            + if load.is_cold {
+                params.cold_storage_additional_cost()
+            } else {
+                0
+            };
         Ok((load.data.to_be_bytes(), gas))
     }
 
@@ -277,18 +467,11 @@ impl<S: Storage> Host for FrameHost<'_, '_, S> {
                 U256::from_be_bytes(value),
             )
             .map_err(fatal)?;
-        let r = &load.data;
-        // EIP-2200/2929 pricing; refunds (EIP-3529) are not granted in this slice.
-        let mut gas = if r.new_value == r.present_value || r.original_value != r.present_value {
-            WARM_READ
-        } else if r.original_value.is_zero() {
-            SSTORE_SET
-        } else {
-            SSTORE_RESET
-        };
-        if load.is_cold {
-            gas += COLD_SLOAD;
-        }
+        // SSTORE's pricing and refunds (EIP-2200/2929/3529), from revm's gas table.
+        let params = self.ctx.cfg().gas_params();
+        let gas =
+            params.sstore_static_gas() + params.sstore_dynamic_gas(true, &load.data, load.is_cold);
+        self.refund += params.sstore_refund(true, &load.data);
         Ok(gas)
     }
 
@@ -335,42 +518,178 @@ impl<S: Storage> Host for FrameHost<'_, '_, S> {
 
     fn call_cost(
         &mut self,
-        _kind: CallKind,
-        _to: weft_wasm::Address,
-        _value: Word,
+        kind: CallKind,
+        to: weft_wasm::Address,
+        value: Word,
     ) -> Result<u64, HostError> {
-        Ok(0)
+        // As CALL's gas before forwarding (EIP-2929/150): the warm access, value transfer,
+        // cold account, new account — from revm's own helper and gas table.
+        let transfers = kind == CallKind::Call && value != [0; 32];
+        let spec = *self.ctx.cfg().spec();
+        let (access, _, _, _) = load_account_delegated(
+            &mut *self.ctx,
+            spec,
+            u64::MAX,
+            Address::from(to),
+            transfers,
+            kind == CallKind::Call,
+        )
+        .map_err(|e| fatal(format!("{e:?}")))?;
+        let params = self.ctx.cfg().gas_params();
+        let transfer = if transfers {
+            params.transfer_value_cost()
+        } else {
+            0
+        };
+        Ok(params.warm_storage_read_cost() + transfer + access)
     }
 
     fn call(
         &mut self,
-        _kind: CallKind,
-        _to: weft_wasm::Address,
-        _value: Word,
-        _data: &[u8],
-        _gas: u64,
+        kind: CallKind,
+        to: weft_wasm::Address,
+        value: Word,
+        data: &[u8],
+        gas: u64,
     ) -> Result<CallResult, HostError> {
-        // Outgoing calls from WASM are not supported yet: a failure, no state change.
+        let to = Address::from(to);
+        let value = U256::from_be_bytes(value);
+        let transfers = kind == CallKind::Call && !value.is_zero();
+        let spec = *self.ctx.cfg().spec();
+        // Warm since `call_cost`: loads the code (EIP-7702 delegation resolved) at no cost.
+        let (_, _, bytecode, code_hash) =
+            load_account_delegated(&mut *self.ctx, spec, u64::MAX, to, false, false)
+                .map_err(|e| fatal(format!("{e:?}")))?;
+        let stipend = if transfers {
+            self.ctx.cfg().gas_params().call_stipend()
+        } else {
+            0
+        };
+        let (target_address, caller, call_value, scheme) = match kind {
+            CallKind::Call => (
+                to,
+                self.address,
+                CallValue::Transfer(value),
+                CallScheme::Call,
+            ),
+            CallKind::StaticCall => (
+                to,
+                self.address,
+                CallValue::Transfer(U256::ZERO),
+                CallScheme::StaticCall,
+            ),
+            CallKind::DelegateCall => (
+                self.address,
+                self.caller,
+                CallValue::Apparent(self.value),
+                CallScheme::DelegateCall,
+            ),
+        };
+        let inputs = CallInputs {
+            input: CallInput::Bytes(Bytes::copy_from_slice(data)),
+            return_memory_offset: 0..0,
+            gas_limit: gas.saturating_add(stipend),
+            reservoir: 0,
+            bytecode_address: to,
+            known_bytecode: (code_hash, bytecode),
+            target_address,
+            caller,
+            value: call_value,
+            scheme,
+            is_static: self.is_static || kind == CallKind::StaticCall,
+            charged_new_account_state_gas: false,
+        };
+        let result = match self.run_frame(FrameInput::Call(Box::new(inputs)))? {
+            FrameResult::Call(outcome) => outcome.result,
+            FrameResult::Create(outcome) => outcome.result,
+        };
+        let (status, returned) = self.settle(&result);
         Ok(CallResult {
-            status: CallStatus::Failure,
-            gas_used: 0,
-            return_data: Vec::new(),
+            status,
+            // The stipend is the callee's to spend; whatever it leaves of it is not
+            // credited to a WASM caller (the EVM would), so `gas_used <= gas` holds.
+            gas_used: gas.saturating_sub(returned),
+            return_data: result.output.to_vec(),
         })
     }
 
     fn create(
         &mut self,
-        _code: &[u8],
-        _value: Word,
-        _salt: Option<[u8; 32]>,
-        _gas: u64,
+        code: &[u8],
+        value: Word,
+        salt: Option<[u8; 32]>,
+        gas: u64,
     ) -> Result<CreateResult, HostError> {
-        // Creates from WASM are not supported yet: a failure, no state change.
-        Ok(CreateResult {
+        let failed = |gas_used| CreateResult {
             status: CallStatus::Failure,
             address: [0; 20],
-            gas_used: 0,
+            gas_used,
             return_data: Vec::new(),
+        };
+        // A WASM payload becomes the deployment init code a create transaction gets; an
+        // invalid module fails the create as invalid EVM init code would, spending its gas.
+        let is_wasm = code.starts_with(WASM_MAGIC);
+        let init_code = if is_wasm {
+            match wasm_init_code(code, &self.precompiles.engine) {
+                Ok(init_code) => init_code,
+                Err(_) => return Ok(failed(gas)),
+            }
+        } else {
+            Bytes::copy_from_slice(code)
+        };
+        // EIP-3860, which CREATE checks before making the frame; a WASM module's own
+        // limit was checked by its validation.
+        let initcode_limit = if is_wasm {
+            usize::MAX
+        } else {
+            self.ctx.cfg().max_initcode_size()
+        };
+        if init_code.len() > initcode_limit {
+            return Ok(failed(gas));
+        }
+        let scheme = match salt {
+            None => CreateScheme::Create,
+            Some(salt) => CreateScheme::Create2 {
+                salt: U256::from_be_bytes(salt),
+            },
+        };
+        let inputs = CreateInputs::new(
+            self.address,
+            scheme,
+            U256::from_be_bytes(value),
+            init_code,
+            gas,
+            0,
+        );
+        // A module may be larger than EIP-170's limit for EVM code: raise the limit for
+        // this creation only, as a WASM deployment transaction does.
+        let saved = self.ctx.cfg.limit_contract_code_size;
+        if is_wasm {
+            let max = self.precompiles.engine.config().limits.max_module_size;
+            self.ctx.cfg.limit_contract_code_size = Some(max.max(saved.unwrap_or(0)));
+        }
+        let result = self.run_frame(FrameInput::Create(Box::new(inputs)));
+        self.ctx.cfg.limit_contract_code_size = saved;
+        let (result, address) = match result? {
+            FrameResult::Create(outcome) => (outcome.result, outcome.address),
+            FrameResult::Call(outcome) => (outcome.result, None),
+        };
+        let (status, returned) = self.settle(&result);
+        let address = match (status, address) {
+            (CallStatus::Success, Some(address)) => address.0 .0,
+            (CallStatus::Success, None) => return Ok(failed(gas)),
+            _ => [0; 20],
+        };
+        Ok(CreateResult {
+            status,
+            address,
+            gas_used: gas.saturating_sub(returned),
+            // As RETURNDATA after CREATE: the revert data, nothing on success.
+            return_data: if status == CallStatus::Revert {
+                result.output.to_vec()
+            } else {
+                Vec::new()
+            },
         })
     }
 

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)] // Tests unwrap freely: a panic is a failure report.
 
 mod contracts;
+mod cross_vm;
 mod determinism;
 mod failures;
 mod wasm;

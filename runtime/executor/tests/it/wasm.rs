@@ -22,10 +22,10 @@ sol! {
 }
 
 /// Gas for WASM deployments: the code deposit is 200 gas per byte.
-const DEPLOY_GAS: u64 = 50_000_000;
+pub(crate) const DEPLOY_GAS: u64 = 50_000_000;
 
 /// The directory the contracts are built into, once per test binary.
-fn built() -> &'static PathBuf {
+pub(crate) fn built() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -45,23 +45,26 @@ fn built() -> &'static PathBuf {
 }
 
 /// The deployable module `name.wasm`.
-fn module(name: &str) -> Vec<u8> {
+pub(crate) fn module(name: &str) -> Vec<u8> {
     let path = built().join(format!("{name}.wasm"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-fn deploy_receipt<S: weft_storage::Storage>(chain: &mut Chain<S>, payload: Vec<u8>) -> Receipt {
+pub(crate) fn deploy_receipt<S: weft_storage::Storage>(
+    chain: &mut Chain<S>,
+    payload: Vec<u8>,
+) -> Receipt {
     let tx = chain.tx(TxKind::Create, payload, DEPLOY_GAS);
     chain.block(vec![tx]).remove(0)
 }
 
-fn deploy<S: weft_storage::Storage>(chain: &mut Chain<S>, payload: Vec<u8>) -> Address {
+pub(crate) fn deploy<S: weft_storage::Storage>(chain: &mut Chain<S>, payload: Vec<u8>) -> Address {
     let receipt = deploy_receipt(chain, payload);
     assert!(receipt.status.is_success(), "deploy failed: {receipt:?}");
     receipt.contract_address.expect("contract address")
 }
 
-fn ok(outcome: weft_executor::CallOutcome) -> alloy_primitives::Bytes {
+pub(crate) fn ok(outcome: weft_executor::CallOutcome) -> alloy_primitives::Bytes {
     assert_eq!(
         outcome.status,
         TransactionStatus::Success,
@@ -331,4 +334,95 @@ fn constructor_address_only_answers_delegatecall_and_calls_validate() {
     };
     let out = chain.executor.call(&chain.ledger, &request, None).unwrap();
     assert_eq!(out.status, TransactionStatus::Success, "{out:?}");
+}
+
+/// Deploys `wat`'s module and sends it one call with 5,000,000 gas; the receipt.
+fn hostile_call(chain: &mut Chain<weft_storage::memory::MemoryStorage>, wat: &str) -> Receipt {
+    let code = weft_wasm::with_end_marker(&wat::parse_str(wat).unwrap());
+    let contract = deploy(chain, code);
+    let tx = chain.tx(TxKind::Call(contract), vec![], 5_000_000);
+    chain.block(vec![tx]).remove(0)
+}
+
+#[test]
+fn hostile_contracts_get_failed_receipts_and_the_chain_goes_on() {
+    let mut chain = Chain::new();
+    // A memory bomb: grow until refused (16 MiB), then write past the end.
+    let r = hostile_call(
+        &mut chain,
+        r#"(module
+            (memory (export "memory") 1)
+            (func (export "deploy"))
+            (func (export "call")
+                (loop $grow
+                    (br_if $grow (i32.ne (memory.grow (i32.const 16)) (i32.const -1))))
+                (i32.store (i32.const 16777216) (i32.const 1))))"#,
+    );
+    assert_eq!(r.status, TransactionStatus::WasmTrap, "{r:?}");
+    assert_eq!(r.status.code(), 35);
+    assert_eq!(r.gas_used, 5_000_000);
+    assert!(
+        String::from_utf8_lossy(&r.output).contains("out-of-bounds"),
+        "{r:?}"
+    );
+    // Unbounded recursion inside WASM exhausts the WASM stack.
+    let r = hostile_call(
+        &mut chain,
+        r#"(module
+            (memory (export "memory") 1)
+            (func $deeper (call $deeper))
+            (func (export "deploy"))
+            (func (export "call") (call $deeper)))"#,
+    );
+    assert_eq!(r.status, TransactionStatus::WasmTrap, "{r:?}");
+    assert_eq!(r.gas_used, 5_000_000);
+    assert!(
+        String::from_utf8_lossy(&r.output).contains("stack"),
+        "{r:?}"
+    );
+    // `unreachable` and a host argument out of range have their own statuses.
+    let r = hostile_call(
+        &mut chain,
+        r#"(module
+            (memory (export "memory") 1)
+            (func (export "deploy"))
+            (func (export "call") unreachable))"#,
+    );
+    assert_eq!(
+        r.status,
+        TransactionStatus::WasmUnreachableInstruction,
+        "{r:?}"
+    );
+    assert_eq!(r.status.code(), 34);
+    let r = hostile_call(
+        &mut chain,
+        r#"(module
+            (import "weft" "emit_log" (func $log (param i32 i32 i32 i32)))
+            (memory (export "memory") 1)
+            (func (export "deploy"))
+            (func (export "call")
+                (call $log (i32.const 0) (i32.const 5) (i32.const 0) (i32.const 0))))"#,
+    );
+    assert_eq!(r.status, TransactionStatus::WasmArgumentOutOfRange, "{r:?}");
+    assert_eq!(r.status.code(), 33);
+    // An oversized module is refused at deployment, before running anything.
+    let big = format!(
+        r#"(module
+            (memory (export "memory") 16)
+            (data (i32.const 0) "{}")
+            (func (export "deploy"))
+            (func (export "call")))"#,
+        "x".repeat(600 * 1024)
+    );
+    let payload = weft_wasm::with_end_marker(&wat::parse_str(&big).unwrap());
+    let r = deploy_receipt(&mut chain, payload);
+    assert_eq!(r.status, TransactionStatus::WasmValidationFailure, "{r:?}");
+    assert!(
+        String::from_utf8_lossy(&r.output).contains("limit"),
+        "{r:?}"
+    );
+    // The node is healthy: contracts deploy and run.
+    let hello = deploy(&mut chain, module("hello"));
+    let out = ok(chain.call(hello, getCall {}.abi_encode()));
+    assert_eq!(getCall::abi_decode_returns(&out).unwrap(), "Hello, World!");
 }
