@@ -88,7 +88,9 @@ use weft_ledger::{keys, BlockCommit, Ledger, LedgerError};
 use weft_storage::Storage;
 use weft_types::{BlockHeader, BlockNumber, Receipt, Transaction, TransactionStatus, VerifiedTx};
 
-pub use state::{abi_key, account_key, code_key, slot_key, BlockState, StateError, StateVersion};
+pub use state::{
+    abi_key, account_key, code_key, slot_key, BlockState, CodeCache, StateError, StateVersion,
+};
 pub use wasm::{MAX_WASM_NESTING, WASM_CONSTRUCTOR, WASM_MAGIC};
 
 /// The EVM rules Weft runs: Osaka, the newest hard fork revm implements (what current
@@ -191,6 +193,7 @@ pub struct CallOutcome {
 pub struct Executor {
     chain_id: u64,
     engine: Arc<weft_wasm::Engine>,
+    codes: CodeCache,
 }
 
 impl Executor {
@@ -202,6 +205,7 @@ impl Executor {
         Executor {
             chain_id,
             engine: Arc::new(engine),
+            codes: CodeCache::default(),
         }
     }
 
@@ -300,7 +304,8 @@ impl Executor {
         ctx: &BlockContext,
         txs: &[VerifiedTx],
     ) -> Result<BlockOutcome, ExecError> {
-        let state = BlockState::new(ledger, StateVersion::Latest);
+        let state =
+            BlockState::new(ledger, StateVersion::Latest).with_code_cache(self.codes.clone());
         let mut evm = wasm::build_evm(
             state,
             self.cfg(ctx),
@@ -429,7 +434,7 @@ impl Executor {
         } else {
             StateVersion::At(number)
         };
-        let mut state = BlockState::new(ledger, version);
+        let mut state = BlockState::new(ledger, version).with_code_cache(self.codes.clone());
         let gas_limit = request
             .gas
             .unwrap_or(ctx.tx_gas_limit)
@@ -542,7 +547,8 @@ impl Executor {
         address: &Address,
         at: Option<BlockNumber>,
     ) -> Result<AccountView, ExecError> {
-        let mut state = BlockState::new(ledger, Self::state_version(ledger, at)?);
+        let mut state = BlockState::new(ledger, Self::state_version(ledger, at)?)
+            .with_code_cache(self.codes.clone());
         let Some(info) = revm::Database::basic(&mut state, *address)? else {
             return Ok(AccountView::default());
         };
@@ -562,7 +568,8 @@ impl Executor {
         slot: &U256,
         at: Option<BlockNumber>,
     ) -> Result<U256, ExecError> {
-        let mut state = BlockState::new(ledger, Self::state_version(ledger, at)?);
+        let mut state = BlockState::new(ledger, Self::state_version(ledger, at)?)
+            .with_code_cache(self.codes.clone());
         Ok(revm::Database::storage(&mut state, *address, *slot)?)
     }
 
@@ -572,7 +579,8 @@ impl Executor {
         ledger: &Ledger<S>,
         address: &Address,
     ) -> Result<Option<String>, ExecError> {
-        let state = BlockState::new(ledger, StateVersion::Latest);
+        let state =
+            BlockState::new(ledger, StateVersion::Latest).with_code_cache(self.codes.clone());
         match state.read_raw(&abi_key(address))? {
             Some(raw) => Ok(Some(String::from_utf8_lossy(&raw).into_owned())),
             None => Ok(None),

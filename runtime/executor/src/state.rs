@@ -11,6 +11,9 @@
 //! ```
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
 
 use alloy_primitives::{Address, B256, U256};
 use revm::bytecode::Bytecode;
@@ -122,6 +125,8 @@ pub enum StateVersion {
 /// The ledger's state plus the pending writes of the block under execution.
 pub struct BlockState<'l, S: Storage> {
     ledger: &'l Ledger<S>,
+    /// Parsed code shared across blocks and calls, if any.
+    code_cache: Option<CodeCache>,
     version: StateVersion,
     /// Accounts written by this block (`None`: deleted).
     accounts: HashMap<Address, Option<AccountInfo>>,
@@ -142,6 +147,7 @@ impl<'l, S: Storage> BlockState<'l, S> {
     pub fn new(ledger: &'l Ledger<S>, version: StateVersion) -> Self {
         BlockState {
             ledger,
+            code_cache: None,
             version,
             accounts: HashMap::new(),
             slots: HashMap::new(),
@@ -150,6 +156,12 @@ impl<'l, S: Storage> BlockState<'l, S> {
             new_codes: HashSet::new(),
             abis: HashMap::new(),
         }
+    }
+
+    /// The same view, reading code through `cache` (shared with other views).
+    pub fn with_code_cache(mut self, cache: CodeCache) -> Self {
+        self.code_cache = Some(cache);
+        self
     }
 
     /// Record the ABI a native deployment carried for the contract it created.
@@ -268,11 +280,18 @@ impl<S: Storage> Database for BlockState<'_, S> {
         if let Some(code) = self.codes.get(&code_hash) {
             return Ok(code.clone());
         }
+        if let Some(code) = self.code_cache.as_ref().and_then(|c| c.get(&code_hash)) {
+            self.codes.insert(code_hash, code.clone());
+            return Ok(code);
+        }
         let raw = self.read(&code_key(&code_hash))?.ok_or_else(|| {
             StateError::Corrupt(format!("code {code_hash} is referenced but missing"))
         })?;
         let code = Bytecode::new_raw_checked(raw.into())
             .map_err(|e| StateError::Corrupt(format!("code {code_hash}: {e}")))?;
+        if let Some(cache) = &self.code_cache {
+            cache.insert(code_hash, code.clone());
+        }
         self.codes.insert(code_hash, code.clone());
         Ok(code)
     }
@@ -303,6 +322,44 @@ impl<S: Storage> DatabaseCommit for BlockState<'_, S> {
     fn commit(&mut self, changes: AddressMap<Account>) {
         for (address, account) in changes {
             self.commit_account(address, account);
+        }
+    }
+}
+
+/// Parsed contract code by code hash, shared by every view an [`Executor`](crate::Executor)
+/// makes: code is content-addressed, so an entry never goes stale, and a contract's jump
+/// analysis (and its copy out of storage) happens once, not once per call or block.
+/// Bounded by the bytes it holds; when full it starts over.
+#[derive(Clone, Debug, Default)]
+pub struct CodeCache {
+    inner: Arc<Mutex<CodeCacheInner>>,
+}
+
+#[derive(Debug, Default)]
+struct CodeCacheInner {
+    codes: HashMap<B256, Bytecode>,
+    bytes: usize,
+}
+
+impl CodeCache {
+    /// Most bytes of code held at once.
+    pub const MAX_BYTES: usize = 64 * 1024 * 1024;
+
+    /// The parsed code with `hash`, if cached.
+    pub fn get(&self, hash: &B256) -> Option<Bytecode> {
+        self.inner.lock().codes.get(hash).cloned()
+    }
+
+    /// Caches `code` under `hash` (its Keccak-256).
+    pub fn insert(&self, hash: B256, code: Bytecode) {
+        let mut inner = self.inner.lock();
+        let len = code.original_byte_slice().len();
+        if inner.bytes + len > Self::MAX_BYTES {
+            inner.codes.clear();
+            inner.bytes = 0;
+        }
+        if inner.codes.insert(hash, code).is_none() {
+            inner.bytes += len;
         }
     }
 }

@@ -138,8 +138,10 @@ pub(crate) fn build_evm<'a, S: Storage>(
 }
 
 /// How many WASM frames one transaction may nest (directly or through EVM frames between
-/// them). Each can use [`weft_wasm::EngineConfig::max_wasm_stack`] of native stack; a call
-/// that would nest deeper fails as a call past the EVM's depth limit does.
+/// them) with the default engine configuration
+/// ([`max_nesting`](weft_wasm::EngineConfig::max_nesting)). Each can use
+/// [`max_wasm_stack`](weft_wasm::EngineConfig::max_wasm_stack) of native stack; a call that
+/// would nest deeper fails as a call past the EVM's depth limit does.
 pub const MAX_WASM_NESTING: usize = 128;
 
 /// Native stack kept free before a WASM frame starts: more than one frame's WASM stack
@@ -200,15 +202,20 @@ impl<'a, S: Storage> PrecompileProvider<WeftContext<'a, S>> for WeftPrecompiles 
             }
             (
                 inputs.known_bytecode.0,
-                Bytes::copy_from_slice(code),
+                // A shared handle on the code, not a copy: the module is only read on a
+                // cache miss.
+                inputs.known_bytecode.1.original_bytes(),
                 Entry::Call,
                 input,
             )
         };
-        if self.wasm_depth >= MAX_WASM_NESTING {
+        let engine = Arc::clone(&self.engine);
+        if self.wasm_depth >= engine.config().max_nesting {
             return Ok(Some(halt(InstructionResult::CallTooDeep, inputs.gas_limit)));
         }
-        let engine = Arc::clone(&self.engine);
+        // The outermost WASM frame of the transaction holds the engine's permit for every
+        // frame it nests, which keeps the engine's instance pool from running out.
+        let _permit = (self.wasm_depth == 0).then(|| engine.permit());
         let origin = ctx.tx().caller();
         let suite = self.suite;
         self.wasm_depth += 1;
@@ -705,6 +712,14 @@ impl<S: Storage> Host for FrameHost<'_, '_, S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nesting_limit_is_the_engines_default() {
+        assert_eq!(
+            MAX_WASM_NESTING,
+            weft_wasm::EngineConfig::default().max_nesting
+        );
+    }
 
     #[test]
     fn prefix_layout() {

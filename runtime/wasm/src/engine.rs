@@ -4,9 +4,10 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 use wasmtime::{
-    InstancePre, Linker, OperatorCost, Store, StoreLimits, StoreLimitsBuilder, WasmFeatures,
+    InstanceAllocationStrategy, InstancePre, Linker, OperatorCost, PoolingAllocationConfig, Store,
+    StoreLimits, StoreLimitsBuilder, WasmFeatures,
 };
 
 use crate::frame::{self, Exit, HostState};
@@ -23,6 +24,11 @@ pub const ENGINE_VERSION: u32 = 1;
 /// hold: 25.5 gas per 64 KiB page, 6,528 gas for the whole 16 MiB).
 pub const MEMORY_GROW_FUEL_PER_PAGE: u8 = u8::MAX;
 
+/// Bytes at the start of each pooled linear memory that are zeroed in place after use
+/// rather than released to the kernel: an SDK contract's stack (64 KiB), data and first
+/// heap pages live there, so a call does not page-fault them in again.
+const KEEP_RESIDENT: usize = 128 * 1024;
+
 /// Configuration of an [`Engine`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EngineConfig {
@@ -35,6 +41,13 @@ pub struct EngineConfig {
     pub max_wasm_stack: usize,
     /// Compiled modules kept in memory (least recently used evicted). Default 1,024.
     pub cache_capacity: usize,
+    /// Most WASM frames one execution nests (the executor refuses deeper calls).
+    /// Default 128.
+    pub max_nesting: usize,
+    /// Most executions holding an [`ExecutionPermit`] at once. Instances come from a pool
+    /// of `max_nesting × max_concurrent` slots whose memory is reused, not mapped and
+    /// unmapped per call. Default 8.
+    pub max_concurrent: usize,
 }
 
 impl Default for EngineConfig {
@@ -44,6 +57,8 @@ impl Default for EngineConfig {
             gas: GasSchedule::default(),
             max_wasm_stack: 512 * 1024,
             cache_capacity: 1024,
+            max_nesting: 128,
+            max_concurrent: 8,
         }
     }
 }
@@ -140,6 +155,29 @@ pub struct Engine {
     config: EngineConfig,
     cache: Mutex<ModuleCache>,
     compilations: AtomicU64,
+    gate: Gate,
+}
+
+/// A counting semaphore over executions.
+#[derive(Default)]
+struct Gate {
+    running: Mutex<usize>,
+    freed: Condvar,
+}
+
+/// The right to run one execution — a transaction's WASM frames, however deeply they nest
+/// (up to [`EngineConfig::max_nesting`]) — while at most
+/// [`EngineConfig::max_concurrent`] are held; see [`Engine::permit`]. Released on drop.
+#[must_use = "the permit is released when dropped"]
+pub struct ExecutionPermit<'e> {
+    gate: &'e Gate,
+}
+
+impl Drop for ExecutionPermit<'_> {
+    fn drop(&mut self) {
+        *self.gate.running.lock() -= 1;
+        self.gate.freed.notify_one();
+    }
 }
 
 impl std::fmt::Debug for Engine {
@@ -188,6 +226,28 @@ impl Engine {
         if let Some(triple) = baseline_target() {
             c.target(triple).map_err(internal)?;
         }
+        // Instances from a pool: a slot's memory stays mapped and is reset (madvise) after
+        // use, instead of a 4 GiB reservation mapped and unmapped per call — most of a
+        // trivial call's cost otherwise. Sized so `max_concurrent` permits, each nesting
+        // `max_nesting` frames, never exhaust it.
+        let slots = u32::try_from(config.max_nesting.max(1) * config.max_concurrent.max(1))
+            .map_err(internal)?;
+        let mut pool = PoolingAllocationConfig::new();
+        pool.total_core_instances(slots)
+            .total_memories(slots)
+            .total_tables(slots)
+            .max_memories_per_module(1)
+            .max_tables_per_module(1)
+            .max_memory_size(
+                usize::try_from(config.limits.max_memory_pages.saturating_mul(PAGE_SIZE))
+                    .map_err(internal)?,
+            )
+            .table_elements(usize::try_from(config.limits.max_table_elements).map_err(internal)?)
+            .linear_memory_keep_resident(KEEP_RESIDENT);
+        c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        // Data segments are copied in at instantiation: a contract's are a few KiB, and a
+        // copy-on-write image would cost a mapping per instantiation.
+        c.memory_init_cow(false);
         let engine = wasmtime::Engine::new(&c).map_err(internal)?;
         let mut linker = Linker::new(&engine);
         crate::imports::link(&mut linker, config.gas).map_err(internal)?;
@@ -197,7 +257,20 @@ impl Engine {
             config,
             cache: Mutex::new(ModuleCache::default()),
             compilations: AtomicU64::new(0),
+            gate: Gate::default(),
         })
+    }
+
+    /// Waits for, then takes, the right to run one execution. The executor holds one
+    /// while a transaction's outermost WASM frame runs (frames it nests run under it), so
+    /// the instance pool is never exhausted.
+    pub fn permit(&self) -> ExecutionPermit<'_> {
+        let mut running = self.gate.running.lock();
+        while *running >= self.config.max_concurrent.max(1) {
+            self.gate.freed.wait(&mut running);
+        }
+        *running += 1;
+        ExecutionPermit { gate: &self.gate }
     }
 
     /// The engine's configuration.
@@ -411,6 +484,34 @@ mod tests {
     use super::*;
 
     fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn permits_are_bounded_and_released_on_drop() {
+        let engine = Arc::new(
+            Engine::new(EngineConfig {
+                max_concurrent: 1,
+                ..EngineConfig::default()
+            })
+            .unwrap(),
+        );
+        let first = engine.permit();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let waiter = {
+            let engine = Arc::clone(&engine);
+            std::thread::spawn(move || {
+                let _second = engine.permit();
+                tx.send(()).unwrap();
+            })
+        };
+        // The second permit waits while the first is held…
+        assert!(rx
+            .recv_timeout(std::time::Duration::from_millis(200))
+            .is_err());
+        drop(first);
+        // …and is granted once it is dropped.
+        rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+        waiter.join().unwrap();
+    }
 
     #[test]
     fn engine_is_send_and_sync() {

@@ -43,7 +43,8 @@ mod outcome;
 mod validate;
 
 pub use engine::{
-    Engine, EngineConfig, EngineError, Entry, ENGINE_VERSION, MEMORY_GROW_FUEL_PER_PAGE,
+    Engine, EngineConfig, EngineError, Entry, ExecutionPermit, ENGINE_VERSION,
+    MEMORY_GROW_FUEL_PER_PAGE,
 };
 pub use gas::{GasSchedule, FUEL_PER_GAS};
 pub use host::{Address, CallKind, CallResult, CallStatus, CreateResult, Host, HostError, Word};

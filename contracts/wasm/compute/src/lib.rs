@@ -148,4 +148,9 @@ mod tests {
         assert_eq!(Compute::lcg(U256::ZERO, 7), 7);
         assert_eq!(Compute::lcg(U256::from(1), 0), 1_442_695_040_888_963_407);
     }
+
+    #[test]
+    fn abi_matches_solidity() {
+        weft_contract_builder::abi::assert_matches_artifact(Compute::ABI_JSON, "Compute");
+    }
 }

@@ -426,3 +426,44 @@ fn hostile_contracts_get_failed_receipts_and_the_chain_goes_on() {
     let out = ok(chain.call(hello, getCall {}.abi_encode()));
     assert_eq!(getCall::abi_decode_returns(&out).unwrap(), "Hello, World!");
 }
+
+sol! {
+    function sortDescending(uint256 n) returns (uint256);
+    function keccakChain(uint256 n) returns (bytes32);
+    function lcg(uint256 n, uint64 seed) returns (uint64);
+}
+
+#[test]
+fn compute_twins_agree_across_vms() {
+    let mut chain = Chain::new();
+    let wasm = deploy(&mut chain, module("compute"));
+    let evm = chain.deploy(bytecode("0.8.37", "Compute"), &[]);
+    let both = |data: Vec<u8>| {
+        let w = ok(chain.call(wasm, data.clone()));
+        let e = ok(chain.call(evm, data));
+        assert_eq!(w, e);
+        w
+    };
+    for n in [0u64, 1, 2, 3, 10, 1000] {
+        both(sortDescendingCall { n: U256::from(n) }.abi_encode());
+    }
+    let h = both(keccakChainCall { n: U256::from(50) }.abi_encode());
+    assert_ne!(h.as_ref(), [0u8; 32]);
+    both(
+        lcgCall {
+            n: U256::from(10_000),
+            seed: 42,
+        }
+        .abi_encode(),
+    );
+    // Both refuse too large an input with the same reason.
+    let big = sortDescendingCall {
+        n: U256::from(2_000_000),
+    }
+    .abi_encode();
+    let w = chain.call(wasm, big.clone());
+    let e = chain.call(evm, big);
+    assert_eq!(w.status, TransactionStatus::RevertInstruction);
+    assert_eq!(e.status, TransactionStatus::RevertInstruction);
+    assert_eq!(w.output, e.output);
+}
