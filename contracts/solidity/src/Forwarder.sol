@@ -26,4 +26,19 @@ contract Forwarder {
         emit Forwarded(target, ok);
         revert("undone");
     }
+
+    /// CREATE (salt zero: CREATE; otherwise CREATE2) with `code` as the init code, whatever
+    /// it is — EVM init code or a WASM deployment payload. Reverts if the create failed.
+    function deployRaw(bytes memory code, bytes32 salt) external returns (address created) {
+        if (salt == bytes32(0)) {
+            assembly {
+                created := create(0, add(code, 32), mload(code))
+            }
+        } else {
+            assembly {
+                created := create2(0, add(code, 32), mload(code), salt)
+            }
+        }
+        require(created != address(0), "create failed");
+    }
 }

@@ -63,11 +63,15 @@
 //!   revert data). revm's create frame thus handles addresses, nonces, code deposit and
 //!   reverts. For a WASM deployment transaction the code-size limits (EIP-170/3860) are
 //!   raised to the engine's module size limit (512 KiB, init code twice that); every other
-//!   transaction keeps Ethereum's.
-//! - **Not yet supported:** `CREATE`/`CREATE2` from EVM contracts with raw `\0asm` init code
-//!   (they run as EVM init code: byte 0 is `STOP`, deploying empty code — an EVM contract
-//!   deploys WASM with the prefixed init code a create transaction gets); inspector/tracer
-//!   visibility inside WASM frames.
+//!   transaction keeps Ethereum's until it deploys WASM from a contract.
+//! - **`CREATE`/`CREATE2` of WASM from EVM contracts.** The executor's EVMs replace revm's
+//!   `CREATE`/`CREATE2` with a wrapper: init code that starts with `\0asm` (which revm would
+//!   run as EVM code — `\0` is `STOP` — deploying empty code) is replaced by the deployment
+//!   init code above before the create frame starts, and the transaction's code-size limit
+//!   is raised to the module limit from then on. Addresses follow the EVM's rules over that
+//!   init code, the same whichever VM or transaction creates it. The payload is bounded by
+//!   EIP-3860's init-code limit (48 KiB) checked before the rewrite.
+//! - **Not yet supported:** inspector/tracer visibility inside WASM frames.
 
 #![warn(missing_docs)]
 

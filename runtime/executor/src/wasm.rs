@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use alloy_primitives::{keccak256, Address, Bytes, Log, LogData, B256, U256};
+use revm::bytecode::opcode;
 use revm::context::{BlockEnv, CfgEnv, Context, Evm, Journal, TxEnv};
 use revm::context_interface::{
     Block, Cfg, ContextTr, CreateScheme, JournalTr, LocalContextTr, Transaction,
@@ -15,11 +16,12 @@ use revm::handler::instructions::EthInstructions;
 use revm::handler::{
     EthFrame, EthPrecompiles, EvmTr, FrameResult, ItemOrResult, PrecompileProvider,
 };
-use revm::interpreter::instructions::contract::load_account_delegated;
+use revm::interpreter::instructions::contract::{self, load_account_delegated};
 use revm::interpreter::interpreter::EthInterpreter;
 use revm::interpreter::interpreter_action::FrameInit;
 use revm::interpreter::{
-    CallInput, CallInputs, CallScheme, CallValue, CreateInputs, FrameInput, Gas, InstructionResult,
+    CallInput, CallInputs, CallScheme, CallValue, CreateInputs, FrameInput, Gas, Instruction,
+    InstructionContext, InstructionExecResult, InstructionResult, InterpreterAction,
     InterpreterResult, SharedMemory,
 };
 use revm::primitives::hardfork::SpecId;
@@ -99,10 +101,8 @@ const EVM_PREFIX: [u8; PREFIX_LEN as usize] = [
     0xf3,                   // 35 RETURN             deploy the module as the code
 ];
 
-/// Why a WASM deployment payload was refused before execution.
-pub(crate) fn wasm_init_code(payload: &[u8], engine: &Engine) -> Result<Bytes, String> {
-    let (module, args) = weft_wasm::split_deployment(payload).map_err(|e| e.to_string())?;
-    weft_wasm::validate(module, &engine.config().limits).map_err(|e| e.to_string())?;
+/// The init code of a WASM deployment: [`EVM_PREFIX`] ‖ `module` ‖ `args`.
+fn prefixed(module: &[u8], args: &[u8]) -> Result<Bytes, String> {
     let len = u32::try_from(module.len()).map_err(|_| "module too large".to_string())?;
     let mut code = EVM_PREFIX.to_vec();
     code[0x25..0x29].copy_from_slice(&len.to_be_bytes());
@@ -110,6 +110,80 @@ pub(crate) fn wasm_init_code(payload: &[u8], engine: &Engine) -> Result<Bytes, S
     code.extend_from_slice(module);
     code.extend_from_slice(args);
     Ok(code.into())
+}
+
+/// The init code of a create transaction (or a WASM contract's create) whose data is a
+/// WASM deployment payload; the error says why the payload was refused.
+pub(crate) fn wasm_init_code(payload: &[u8], engine: &Engine) -> Result<Bytes, String> {
+    let (module, args) = weft_wasm::split_deployment(payload).map_err(|e| e.to_string())?;
+    weft_wasm::validate(module, &engine.config().limits).map_err(|e| e.to_string())?;
+    prefixed(module, args)
+}
+
+/// EVM init code that reverts with no data: what a malformed payload becomes.
+const REVERT_STUB: [u8; 5] = [0x60, 0x00, 0x60, 0x00, 0xfd];
+
+/// Gives the executor's EVMs WASM-aware `CREATE` and `CREATE2`.
+pub(crate) fn weft_instructions<H>(spec: SpecId) -> EthInstructions<EthInterpreter, H>
+where
+    H: revm::context_interface::Host + CfgAccess,
+{
+    let mut instructions = EthInstructions::new_mainnet_with_spec(spec);
+    let table = instructions.instruction_table_mut();
+    table[usize::from(opcode::CREATE)] = Instruction::new(create_wasm_aware::<false, H>);
+    table[usize::from(opcode::CREATE2)] = Instruction::new(create_wasm_aware::<true, H>);
+    instructions
+}
+
+/// Mutable access to the configuration, for [`create_wasm_aware`].
+pub(crate) trait CfgAccess {
+    fn cfg_mut(&mut self) -> &mut CfgEnv;
+}
+
+impl<S: Storage> CfgAccess for WeftContext<'_, S> {
+    fn cfg_mut(&mut self) -> &mut CfgEnv {
+        &mut self.cfg
+    }
+}
+
+impl<S: Storage> CfgAccess for &mut WeftContext<'_, S> {
+    fn cfg_mut(&mut self) -> &mut CfgEnv {
+        &mut self.cfg
+    }
+}
+
+/// `CREATE`/`CREATE2` as revm runs them, except that init code which is a WASM deployment
+/// payload (`\0asm…`) becomes the deployment init code a create transaction gets — run as
+/// EVM code it would deploy nothing useful (`\0` is `STOP`). The module is validated when
+/// the constructor loads it (an invalid one fails the create); a malformed payload reverts.
+/// The address follows the EVM's rules over that init code, as for any create of WASM.
+/// From then on the transaction's code-size limit is the WASM module limit.
+fn create_wasm_aware<const IS_CREATE2: bool, H>(
+    context: InstructionContext<'_, H, EthInterpreter>,
+) -> InstructionExecResult
+where
+    H: revm::context_interface::Host + CfgAccess + ?Sized,
+{
+    let InstructionContext { interpreter, host } = context;
+    let result = contract::create::<IS_CREATE2, EthInterpreter, H>(InstructionContext {
+        interpreter: &mut *interpreter,
+        host: &mut *host,
+    });
+    if let Some(InterpreterAction::NewFrame(FrameInput::Create(inputs))) =
+        interpreter.bytecode.action.as_mut()
+    {
+        if inputs.init_code().starts_with(WASM_MAGIC) {
+            let code = match weft_wasm::split_deployment(inputs.init_code()) {
+                Ok((module, args)) => prefixed(module, args).unwrap_or(REVERT_STUB.into()),
+                Err(_) => Bytes::from_static(&REVERT_STUB),
+            };
+            inputs.set_init_code(code);
+            let cfg = host.cfg_mut();
+            let max = weft_wasm::Limits::default().max_module_size;
+            cfg.limit_contract_code_size = Some(max.max(cfg.limit_contract_code_size.unwrap_or(0)));
+        }
+    }
+    result
 }
 
 /// Builds the executor's EVM over `state`.
@@ -127,7 +201,7 @@ pub(crate) fn build_evm<'a, S: Storage>(
         .with_block(block);
     Evm::new(
         ctx,
-        EthInstructions::new_mainnet_with_spec(spec),
+        weft_instructions(spec),
         WeftPrecompiles {
             eth: EthPrecompiles::new(spec),
             engine,
@@ -396,7 +470,7 @@ impl<'a, S: Storage> FrameHost<'_, 'a, S> {
         let memory = parent.new_child_context();
         let mut evm = Evm::new(
             &mut *self.ctx,
-            EthInstructions::new_mainnet_with_spec(spec),
+            weft_instructions(spec),
             NestedPrecompiles {
                 root: &mut *self.precompiles,
             },

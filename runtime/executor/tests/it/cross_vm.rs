@@ -452,3 +452,66 @@ fn a_child_out_of_gas_leaves_the_wasm_caller_its_64th() {
     assert!(r.gas_used < 1_000_000, "{r:?}");
     assert!(r.gas_used > 1_000_000 - 1_000_000 / 64, "{r:?}");
 }
+
+sol! {
+    function deployRaw(bytes code, bytes32 salt) returns (address created);
+    function balanceOf(address account) returns (uint256);
+}
+
+#[test]
+fn solidity_creates_wasm_contracts_with_create_and_create2() {
+    let mut chain = Chain::new();
+    let forwarder = chain.deploy(bytecode("0.8.37", "Forwarder"), &[]);
+    let deploy_raw = |chain: &mut Chain<_>, code: Vec<u8>, salt: [u8; 32]| {
+        let data = deployRawCall {
+            code: code.into(),
+            salt: salt.into(),
+        }
+        .abi_encode();
+        let tx = chain.tx(TxKind::Call(forwarder), data, DEPLOY_GAS);
+        chain.block(vec![tx]).remove(0)
+    };
+    // CREATE of the raw module: the contract runs (not empty code), at CREATE's address.
+    let hello_module = module("hello");
+    let r = deploy_raw(&mut chain, hello_module.clone(), [0; 32]);
+    assert!(r.status.is_success(), "{r:?}");
+    let hello = Address::abi_decode(&r.output).unwrap();
+    assert_eq!(hello, forwarder.create(1));
+    let out = ok(chain.call(hello, getCall {}.abi_encode()));
+    assert_eq!(getCall::abi_decode_returns(&out).unwrap(), "Hello, World!");
+    let code = chain
+        .executor
+        .account(&chain.ledger, &hello, None)
+        .unwrap()
+        .code;
+    assert_eq!(code.as_ref(), hello_module.as_slice());
+    // CREATE2 with constructor arguments, at the address a WASM creator computes too.
+    let counter_salt = [7u8; 32];
+    let r = deploy_raw(&mut chain, module("callee"), counter_salt);
+    assert!(r.status.is_success(), "{r:?}");
+    let counter = Address::abi_decode(&r.output).unwrap();
+    let r = chain.send(TxKind::Call(counter), incrementCall {}.abi_encode());
+    assert!(r.status.is_success(), "{r:?}");
+    assert_eq!(count_of(&chain, counter), U256::from(1));
+    // The same payload and salt again collide: CREATE2's address is deterministic.
+    let r = deploy_raw(&mut chain, module("callee"), counter_salt);
+    assert_eq!(r.status, TransactionStatus::RevertInstruction, "{r:?}");
+    // A module over EIP-170's 24 KiB (the ERC20, 37 KB) deploys too, constructor and all.
+    let mut erc20 = module("erc20");
+    assert!(erc20.len() > 24 * 1024);
+    erc20.extend_from_slice(&("T".to_string(), "T".to_string(), U256::from(5)).abi_encode_params());
+    let r = deploy_raw(&mut chain, erc20, [0; 32]);
+    assert!(r.status.is_success(), "{r:?}");
+    let token = Address::abi_decode(&r.output).unwrap();
+    // The constructor minted the supply to its deployer, the Solidity contract.
+    let balance = ok(chain.call(token, balanceOfCall { account: forwarder }.abi_encode()));
+    assert_eq!(U256::abi_decode(&balance).unwrap(), U256::from(5));
+    // A malformed payload and an invalid module fail the create instead of deploying.
+    for bad in [
+        b"\0asm\x01\0\0\0no end marker".to_vec(),
+        weft_wasm::with_end_marker(b"\0asm\x01\0\0\0garbage"),
+    ] {
+        let r = deploy_raw(&mut chain, bad, [0; 32]);
+        assert_eq!(r.status, TransactionStatus::RevertInstruction, "{r:?}");
+    }
+}
