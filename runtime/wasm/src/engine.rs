@@ -6,23 +6,21 @@ use std::sync::Arc;
 
 use parking_lot::{Condvar, Mutex};
 use wasmtime::{
-    InstanceAllocationStrategy, InstancePre, Linker, OperatorCost, PoolingAllocationConfig, Store,
-    StoreLimits, StoreLimitsBuilder, WasmFeatures,
+    InstanceAllocationStrategy, InstancePre, Linker, PoolingAllocationConfig, Store, StoreLimits,
+    StoreLimitsBuilder, Val, WasmFeatures,
 };
 
 use crate::frame::{self, Exit, HostState};
 use crate::gas::{GasSchedule, FUEL_PER_GAS, FUEL_RESERVE};
 use crate::host::Host;
+use crate::instrument;
 use crate::outcome::{Outcome, Status, TrapKind};
 use crate::validate::{validate, Limits, ValidationError, PAGE_SIZE};
 
-/// Version of everything that shapes compiled code (wasmtime version and `Config`, fuel
-/// costs). Part of the module cache's key; bump it when any of them changes.
-pub const ENGINE_VERSION: u32 = 1;
-
-/// Fuel charged per page requested by `memory.grow` (the most an `OperatorCost` entry can
-/// hold: 25.5 gas per 64 KiB page, 6,528 gas for the whole 16 MiB).
-pub const MEMORY_GROW_FUEL_PER_PAGE: u8 = u8::MAX;
+/// Version of everything that shapes compiled code and gas (wasmtime version and
+/// `Config`, the metering instrumentation). Part of the module cache's key; bump it when
+/// any of them changes. 2: gas metered by instrumentation ([`crate::instrument`]).
+pub const ENGINE_VERSION: u32 = 2;
 
 /// Bytes at the start of each pooled linear memory that are zeroed in place after use
 /// rather than released to the kernel: an SDK contract's stack (64 KiB), data and first
@@ -100,8 +98,14 @@ fn internal(e: impl std::fmt::Display) -> EngineError {
 
 type CacheKey = ([u8; 32], u32);
 
+/// A compiled, pre-linked, instrumented module and its instantiation fuel.
+pub(crate) struct Loaded {
+    pre: InstancePre<HostState>,
+    startup_fuel: u64,
+}
+
 struct CacheEntry {
-    pre: Arc<InstancePre<HostState>>,
+    pre: Arc<Loaded>,
     last_used: u64,
 }
 
@@ -112,7 +116,7 @@ struct ModuleCache {
 }
 
 impl ModuleCache {
-    fn get(&mut self, key: &CacheKey) -> Option<Arc<InstancePre<HostState>>> {
+    fn get(&mut self, key: &CacheKey) -> Option<Arc<Loaded>> {
         self.clock += 1;
         let clock = self.clock;
         self.entries.get_mut(key).map(|entry| {
@@ -121,7 +125,7 @@ impl ModuleCache {
         })
     }
 
-    fn insert(&mut self, key: CacheKey, pre: Arc<InstancePre<HostState>>, capacity: usize) {
+    fn insert(&mut self, key: CacheKey, pre: Arc<Loaded>, capacity: usize) {
         self.clock += 1;
         if !self.entries.contains_key(&key) && self.entries.len() >= capacity.max(1) {
             // Which entry goes only affects speed, never results.
@@ -194,10 +198,9 @@ impl Engine {
     /// Builds an engine. Fails only if wasmtime refuses the configuration on this platform.
     pub fn new(config: EngineConfig) -> Result<Engine, EngineError> {
         let mut c = wasmtime::Config::new();
-        let mut costs = OperatorCost::new();
-        costs.variable.memory_grow_per_page = MEMORY_GROW_FUEL_PER_PAGE;
-        c.consume_fuel(true)
-            .operator_cost(costs)
+        // Gas is metered by the module itself (`instrument`), not by wasmtime's fuel: the
+        // same instrumented module gives the same gas on any engine.
+        c.consume_fuel(false)
             .epoch_interruption(false)
             .cranelift_nan_canonicalization(true)
             .wasm_features(
@@ -303,11 +306,7 @@ impl Engine {
     }
 
     /// The cached module, compiled now if absent (validating it first).
-    fn load(
-        &self,
-        code_hash: [u8; 32],
-        module: &[u8],
-    ) -> Result<Arc<InstancePre<HostState>>, ValidationError> {
+    fn load(&self, code_hash: [u8; 32], module: &[u8]) -> Result<Arc<Loaded>, ValidationError> {
         let key = (code_hash, ENGINE_VERSION);
         if let Some(pre) = self.cache.lock().get(&key) {
             return Ok(pre);
@@ -318,14 +317,22 @@ impl Engine {
         let compile_error = |e: wasmtime::Error| ValidationError::Compile {
             message: e.to_string(),
         };
-        let compiled =
-            wasmtime::Module::from_binary(&self.engine, module).map_err(compile_error)?;
+        let instrumented =
+            crate::instrument::instrument(module, self.config.limits.max_memory_pages).map_err(
+                |e| ValidationError::Compile {
+                    message: e.to_string(),
+                },
+            )?;
+        let compiled = wasmtime::Module::from_binary(&self.engine, &instrumented.bytes)
+            .map_err(compile_error)?;
         self.compilations.fetch_add(1, Ordering::Relaxed);
-        let pre = Arc::new(
-            self.linker
+        let pre = Arc::new(Loaded {
+            pre: self
+                .linker
                 .instantiate_pre(&compiled)
                 .map_err(compile_error)?,
-        );
+            startup_fuel: instrumented.startup_fuel,
+        });
         tracing::debug!(
             code_hash = %Hex(&code_hash),
             size = module.len(),
@@ -394,32 +401,60 @@ fn baseline_target() -> Option<&'static str> {
 /// Instantiates and runs one frame in `store`.
 fn run(
     store: &mut Store<HostState>,
-    pre: &InstancePre<HostState>,
+    loaded: &Loaded,
     entry: Entry,
     gas_limit: u64,
 ) -> Result<Outcome, EngineError> {
     store.limiter(|state| &mut state.limits);
-    store
-        .set_fuel(gas_limit * FUEL_PER_GAS + FUEL_RESERVE)
-        .map_err(internal)?;
-    let result = (|| -> wasmtime::Result<()> {
-        let instance = pre.instantiate(&mut *store)?;
-        let memory = instance.get_memory(&mut *store, "memory").ok_or_else(|| {
-            wasmtime::Error::new(Exit::Fatal("validated module has no memory export".into()))
-        })?;
-        store.data_mut().memory = Some(memory);
-        let func = instance.get_typed_func::<(), ()>(&mut *store, entry.export_name())?;
-        func.call(&mut *store, ())
-    })();
-    let fuel_left = store.get_fuel().map_err(internal)?;
-    // No fuel at all, reserve included, means the last straight-line stretch overdrew it.
-    let overdrawn = fuel_left < FUEL_RESERVE;
-    let left = (fuel_left - FUEL_RESERVE.min(fuel_left)) / FUEL_PER_GAS;
-    let gas_used = gas_limit - left.min(gas_limit);
     let trapped = |kind| Outcome {
         status: Status::Trap(kind),
         gas_used: gas_limit,
     };
+    // The fuel of the whole frame, instantiation first.
+    let budget = gas_limit * FUEL_PER_GAS + FUEL_RESERVE;
+    let Some(initial) = budget
+        .checked_sub(loaded.startup_fuel)
+        .filter(|left| *left >= FUEL_RESERVE)
+        .and_then(|left| i64::try_from(left).ok())
+    else {
+        return Ok(trapped(TrapKind::OutOfGas));
+    };
+    let result = (|| -> wasmtime::Result<()> {
+        let instance = loaded.pre.instantiate(&mut *store)?;
+        let memory = instance.get_memory(&mut *store, "memory").ok_or_else(|| {
+            wasmtime::Error::new(Exit::Fatal("validated module has no memory export".into()))
+        })?;
+        let meter = |store: &mut Store<HostState>, name| {
+            instance.get_global(&mut *store, name).ok_or_else(|| {
+                wasmtime::Error::new(Exit::Fatal(format!("instrumented module lacks {name}")))
+            })
+        };
+        let fuel = meter(store, instrument::FUEL_EXPORT)?;
+        let oog = meter(store, instrument::OOG_EXPORT)?;
+        fuel.set(&mut *store, Val::I64(initial))?;
+        let data = store.data_mut();
+        data.memory = Some(memory);
+        data.fuel = Some(fuel);
+        data.oog = Some(oog);
+        let func = instance.get_typed_func::<(), ()>(&mut *store, entry.export_name())?;
+        func.call(&mut *store, ())
+    })();
+    // Fuel left; none at all (reserve included) means the last straight-line stretch
+    // overdrew it.
+    let fuel_left = match store.data().fuel {
+        Some(fuel) => match fuel.get(&mut *store) {
+            Val::I64(left) => u64::try_from(left).unwrap_or(0),
+            _ => return Err(internal("the fuel global is not an i64")),
+        },
+        None => 0,
+    };
+    let ran_out = match store.data().oog {
+        Some(oog) => matches!(oog.get(&mut *store), Val::I32(1)),
+        None => false,
+    };
+    let overdrawn = fuel_left < FUEL_RESERVE;
+    let left = (fuel_left - FUEL_RESERVE.min(fuel_left)) / FUEL_PER_GAS;
+    let gas_used = gas_limit - left.min(gas_limit);
     let error = match result {
         Ok(()) if overdrawn => return Ok(trapped(TrapKind::OutOfGas)),
         Ok(()) => {
@@ -443,6 +478,10 @@ fn run(
         Err(error) => error,
     };
     match error.downcast_ref::<wasmtime::Trap>() {
+        // The meter's own trap: it set the flag just before its `unreachable`.
+        Some(wasmtime::Trap::UnreachableCodeReached) if ran_out => Ok(trapped(TrapKind::OutOfGas)),
+        // Any other trap after an overdraft is out of gas as well.
+        Some(_) if overdrawn => Ok(trapped(TrapKind::OutOfGas)),
         Some(trap) => Ok(trapped(trap_kind(*trap))),
         None => Err(internal(error)),
     }
@@ -463,7 +502,8 @@ fn trap_kind(trap: wasmtime::Trap) -> TrapKind {
         Trap::IndirectCallToNull => TrapKind::Other("indirect call to a null table entry".into()),
         Trap::BadSignature => TrapKind::Other("indirect call signature mismatch".into()),
         Trap::HeapMisaligned => TrapKind::Other("misaligned memory access".into()),
-        other => TrapKind::Other(format!("wasm trap {other:?}")),
+        // Fixed text, whatever the engine calls it.
+        _ => TrapKind::Other("wasm trap".into()),
     }
 }
 
@@ -524,7 +564,10 @@ mod tests {
         let module =
             wasmtime::Module::from_binary(&engine.engine, &[0, 0x61, 0x73, 0x6d, 1, 0, 0, 0])
                 .expect("empty module");
-        let pre = Arc::new(engine.linker.instantiate_pre(&module).expect("pre"));
+        let pre = Arc::new(Loaded {
+            pre: engine.linker.instantiate_pre(&module).expect("pre"),
+            startup_fuel: 1,
+        });
         let mut cache = ModuleCache::default();
         cache.insert(([1; 32], 1), Arc::clone(&pre), 2);
         cache.insert(([2; 32], 1), Arc::clone(&pre), 2);

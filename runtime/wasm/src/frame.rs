@@ -4,7 +4,7 @@
 use std::fmt;
 use std::ptr::NonNull;
 
-use wasmtime::{Memory, Store, StoreLimits};
+use wasmtime::{Global, Memory, Store, StoreLimits};
 
 use crate::host::Host;
 use crate::outcome::TrapKind;
@@ -39,6 +39,10 @@ pub(crate) struct HostState {
     host: NonNull<dyn Host + 'static>,
     /// The instance's exported memory, set right after instantiation.
     pub(crate) memory: Option<Memory>,
+    /// The instrumented module's fuel counter (`i64`, fuel left), set with `memory`.
+    pub(crate) fuel: Option<Global>,
+    /// The instrumented module's out-of-fuel flag (`i32`).
+    pub(crate) oog: Option<Global>,
     /// The data last passed to `set_return`.
     pub(crate) output: Vec<u8>,
     /// The return data of the last `call` / `create`.
@@ -78,6 +82,8 @@ pub(crate) fn with_store<R>(
         HostState {
             host,
             memory: None,
+            fuel: None,
+            oog: None,
             output: Vec::new(),
             return_data: Vec::new(),
             limits,

@@ -5,8 +5,8 @@ pub const FUEL_PER_GAS: u64 = 10;
 
 /// Fuel added on top of the gas limit's fuel and never available to the contract.
 ///
-/// wasmtime checks fuel at function entries and loop headers only, so straight-line code
-/// after the last check can overdraw it; the store then reports 0 fuel. With this one
+/// The meter checks fuel at function entries and loop headers only, so straight-line code
+/// after the last check can overdraw it (the counter goes negative and reads as 0). With this one
 /// unit in reserve, "0 fuel left" means "over the limit" without ambiguity, and a frame
 /// that overdrew ends in out-of-gas, so a successful frame never used more than its limit.
 pub(crate) const FUEL_RESERVE: u64 = 1;

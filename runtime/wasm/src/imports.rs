@@ -7,7 +7,7 @@
 
 use std::ops::Range;
 
-use wasmtime::{Caller, Linker};
+use wasmtime::{Caller, Linker, Val};
 
 use crate::frame::{Exit, HostState};
 use crate::gas::{GasSchedule, FUEL_PER_GAS, FUEL_RESERVE};
@@ -94,20 +94,42 @@ fn write(caller: &mut Ctx<'_>, ptr: i32, bytes: &[u8]) -> Res<()> {
     Ok(())
 }
 
+/// The fuel left in the instrumented module's counter (0 when overdrawn).
+fn get_fuel(caller: &mut Ctx<'_>) -> Res<u64> {
+    let fuel = caller
+        .data()
+        .fuel
+        .ok_or_else(|| fatal("the instance's fuel counter is not set"))?;
+    match fuel.get(&mut *caller) {
+        Val::I64(left) => Ok(u64::try_from(left).unwrap_or(0)),
+        _ => Err(fatal("the fuel counter is not an i64")),
+    }
+}
+
+/// Sets the fuel counter.
+fn set_fuel(caller: &mut Ctx<'_>, left: u64) -> Res<()> {
+    let fuel = caller
+        .data()
+        .fuel
+        .ok_or_else(|| fatal("the instance's fuel counter is not set"))?;
+    let left = i64::try_from(left).map_err(|_| fatal("fuel above i64::MAX"))?;
+    fuel.set(&mut *caller, Val::I64(left))
+}
+
 /// Gas left, as the contract sees it (whole gas units of the fuel left above the reserve).
-fn gas_left(caller: &Ctx<'_>) -> Res<u64> {
-    Ok(caller.get_fuel()?.saturating_sub(FUEL_RESERVE) / FUEL_PER_GAS)
+fn gas_left(caller: &mut Ctx<'_>) -> Res<u64> {
+    Ok(get_fuel(caller)?.saturating_sub(FUEL_RESERVE) / FUEL_PER_GAS)
 }
 
 /// Charges `gas`, or traps with out-of-gas (all fuel gone) when there is not enough.
 fn charge(caller: &mut Ctx<'_>, gas: u64) -> Res<()> {
-    let fuel = caller.get_fuel()?;
+    let fuel = get_fuel(caller)?;
     let cost = gas.saturating_mul(FUEL_PER_GAS);
     if cost > fuel.saturating_sub(FUEL_RESERVE) {
-        caller.set_fuel(0)?;
+        set_fuel(caller, 0)?;
         return Err(trap(TrapKind::OutOfGas));
     }
-    caller.set_fuel(fuel - cost)
+    set_fuel(caller, fuel - cost)
 }
 
 fn static_check(caller: &mut Ctx<'_>) -> Res<()> {
@@ -205,8 +227,8 @@ pub(crate) fn link(linker: &mut Linker<HostState>, g: GasSchedule) -> wasmtime::
             let key = read_array::<32>(&c, key_ptr)?;
             let value = read_array::<32>(&c, value_ptr)?;
             static_check(&mut c)?;
-            if gas_left(&c)? <= g.sstore_sentry {
-                c.set_fuel(0)?;
+            if gas_left(&mut c)? <= g.sstore_sentry {
+                set_fuel(&mut c, 0)?;
                 return Err(trap(TrapKind::OutOfGas));
             }
             let cost = c
@@ -307,7 +329,7 @@ pub(crate) fn link(linker: &mut Linker<HostState>, g: GasSchedule) -> wasmtime::
 
     linker.func_wrap(M, "gas_left", move |mut c: Ctx<'_>| -> Res<i64> {
         charge(&mut c, g.base)?;
-        Ok(gas_left(&c)? as i64)
+        Ok(gas_left(&mut c)? as i64)
     })?;
 
     linker.func_wrap(
@@ -342,7 +364,7 @@ pub(crate) fn link(linker: &mut Linker<HostState>, g: GasSchedule) -> wasmtime::
                 .map_err(host_error)?;
             charge(&mut c, cost)?;
             let data = read(&c, data_ptr, data_len)?;
-            let cap = all_but_one_64th(gas_left(&c)?);
+            let cap = all_but_one_64th(gas_left(&mut c)?);
             let forwarded = if requested == 0 {
                 cap
             } else {
@@ -389,7 +411,7 @@ pub(crate) fn link(linker: &mut Linker<HostState>, g: GasSchedule) -> wasmtime::
                 per_word(g.create_base, g.init_code_per_word, code_len).saturating_add(hashing),
             )?;
             let code = read(&c, code_ptr, code_len)?;
-            let forwarded = all_but_one_64th(gas_left(&c)?);
+            let forwarded = all_but_one_64th(gas_left(&mut c)?);
             let result = c
                 .data_mut()
                 .host()

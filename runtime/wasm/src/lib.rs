@@ -13,7 +13,8 @@
 //!                                                                        │
 //!        ┌────────────── cache: (code_hash, ENGINE_VERSION) ─▶ InstancePre ◀── compile on miss
 //!        ▼
-//!   Store<HostState> (fuel = gas × 10, memory ≤ 256 pages)
+//!   (compile = validate → instrument (gas meter, memory maximum) → wasmtime)
+//!   Store<HostState> (fuel = gas × 10 in the module's own counter, memory ≤ 256 pages)
 //!        │  instantiate, call export `deploy` / `call`
 //!        ▼
 //!   contract ──import "weft".*──▶ host functions ──▶ bounds checks, gas, static checks
@@ -25,7 +26,8 @@
 //!   Outcome { Return(data) | Revert(data) | Trap(kind), gas_used }   (Err = node fault)
 //! ```
 //!
-//! Determinism: fuel metering (no epochs), NaN canonicalisation, no threads, SIMD or
+//! Determinism: gas metered by instrumentation ([`instrument`]: the same on any engine; no
+//! epochs, no engine fuel), NaN canonicalisation, no threads, SIMD or
 //! reference types, floating point refused at validation, memory growth capped by a
 //! `ResourceLimiter`, and trap messages fixed by this crate rather than by wasmtime.
 //!
@@ -39,16 +41,15 @@ mod gas;
 mod host;
 mod host_api;
 mod imports;
+pub mod instrument;
 mod outcome;
 mod validate;
 
-pub use engine::{
-    Engine, EngineConfig, EngineError, Entry, ExecutionPermit, ENGINE_VERSION,
-    MEMORY_GROW_FUEL_PER_PAGE,
-};
+pub use engine::{Engine, EngineConfig, EngineError, Entry, ExecutionPermit, ENGINE_VERSION};
 pub use gas::{GasSchedule, FUEL_PER_GAS};
 pub use host::{Address, CallKind, CallResult, CallStatus, CreateResult, Host, HostError, Word};
 pub use host_api::{host_function, HostFunction, ValKind, HOST_FUNCTIONS, HOST_MODULE};
+pub use instrument::MEMORY_GROW_FUEL_PER_PAGE;
 pub use outcome::{Outcome, Status, TrapKind};
 pub use validate::{
     split_deployment, validate, with_end_marker, Limits, ValidatedModule, ValidationError,

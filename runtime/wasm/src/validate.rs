@@ -146,6 +146,12 @@ pub enum ValidationError {
         /// What it must be.
         expected: &'static str,
     },
+    /// An export uses a name the engine reserves for its gas meter.
+    #[error("export `{name}` uses the reserved prefix `__weft`")]
+    ReservedExport {
+        /// The export.
+        name: String,
+    },
     /// A required export has the wrong kind or type.
     #[error("export `{name}` is {found}; it must be {expected}")]
     ExportType {
@@ -750,6 +756,9 @@ impl Walk {
     }
 
     fn check_exports(&self) -> Result<(), ValidationError> {
+        if let Some(name) = self.exports.keys().find(|n| n.starts_with("__weft")) {
+            return Err(ValidationError::ReservedExport { name: name.clone() });
+        }
         match self.exports.get("memory") {
             None => {
                 return Err(ValidationError::MissingExport {

@@ -166,3 +166,83 @@ fn a_trap_consumes_all_gas_and_a_revert_does_not() {
     assert_eq!(revert.status, Status::Revert(Vec::new()));
     assert!(revert.gas_used < 100);
 }
+
+/// Gas is metered by the module itself (instrumentation), so it is a function of the code
+/// alone: these pin the schedule `sdk/HOST_API.md` documents.
+mod schedule {
+    use super::*;
+
+    /// Gas of `call` = `body`, minus that of an empty `call`, in fuel (gas × 10 is too
+    /// coarse to see single instructions, so each body repeats its work 10 times).
+    fn extra_fuel(body: &str) -> u64 {
+        let base = gas_for(&call_contract(""), b"", GAS);
+        let with = gas_for(&call_contract(body), b"", GAS);
+        assert!(base.is_success() && with.is_success(), "{with:?}");
+        (with.gas_used - base.gas_used) * 10
+    }
+
+    #[test]
+    fn each_instruction_costs_one_fuel_and_structure_none() {
+        // 10 × (i32.const, drop): 10 fuel (drop is free).
+        let consts = "(drop (i32.const 1))".repeat(10);
+        assert_eq!(extra_fuel(&consts), 10);
+        // 10 × nop and empty blocks: free.
+        assert_eq!(extra_fuel(&"(nop) (block)".repeat(10)), 0);
+    }
+
+    #[test]
+    fn memory_grow_costs_255_fuel_per_page() {
+        // memory.grow of 2 pages, 10 times: 10 × (i32.const + memory.grow + drop) +
+        // 20 pages × 255.
+        let grow = "(drop (memory.grow (i32.const 2)))".repeat(10);
+        assert_eq!(extra_fuel(&grow), 10 * 2 + 20 * 255);
+    }
+
+    #[test]
+    fn bulk_memory_costs_one_fuel_per_byte() {
+        // 10 × memory.fill of 100 bytes: 10 × 4 instructions + 1,000 bytes.
+        let fill = "(memory.fill (i32.const 0) (i32.const 7) (i32.const 100))".repeat(10);
+        assert_eq!(extra_fuel(&fill), 10 * 4 + 1_000);
+    }
+
+    #[test]
+    fn calling_a_function_costs_its_entry() {
+        let module = contract(
+            "(func $f)
+             (func (export \"deploy\"))
+             (func (export \"call\") (call $f) (call $f) (call $f) (call $f) (call $f)
+                                      (call $f) (call $f) (call $f) (call $f) (call $f))",
+        );
+        let base = gas_for(&call_contract(""), b"", GAS);
+        let with = gas_for(&module, b"", GAS);
+        // 10 × (call + entry).
+        assert_eq!((with.gas_used - base.gas_used) * 10, 20);
+    }
+
+    #[test]
+    fn out_of_fuel_is_out_of_gas_and_a_contracts_unreachable_is_not() {
+        let spin = call_contract("(loop $l (br $l))");
+        let out = gas_for(&spin, b"", 1_000);
+        assert_eq!(out.status, Status::Trap(TrapKind::OutOfGas));
+        assert_eq!(out.gas_used, 1_000);
+        let stop = call_contract("(unreachable)");
+        let out = gas_for(&stop, b"", 1_000);
+        assert_eq!(out.status, Status::Trap(TrapKind::Unreachable));
+    }
+
+    #[test]
+    fn data_segments_are_paid_for_at_instantiation() {
+        let plain = call_contract("");
+        let with_data = contract(&format!(
+            "(data (i32.const 0) \"{}\")
+             (func (export \"deploy\")) (func (export \"call\"))",
+            "x".repeat(1_000)
+        ));
+        let a = gas_for(&plain, b"", GAS).gas_used;
+        let b = gas_for(&with_data, b"", GAS).gas_used;
+        assert_eq!((b - a) * 10, 1_000);
+        // A limit below the instantiation fuel runs nothing.
+        let out = gas_for(&with_data, b"", 50);
+        assert_eq!(out.status, Status::Trap(TrapKind::OutOfGas));
+    }
+}

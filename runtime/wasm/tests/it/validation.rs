@@ -438,3 +438,15 @@ proptest! {
         let _ = validate(&module, &Limits::default());
     }
 }
+
+#[test]
+fn exports_with_the_meters_prefix_are_refused() {
+    let message = refusal(
+        r#"(module
+            (memory (export "memory") 1)
+            (global (export "__weft_fuel") (mut i64) (i64.const 0))
+            (func (export "deploy"))
+            (func (export "call")))"#,
+    );
+    assert!(message.contains("__weft_fuel"), "{message}");
+}
