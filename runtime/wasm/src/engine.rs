@@ -459,7 +459,7 @@ fn run(
         Ok(()) if overdrawn => return Ok(trapped(TrapKind::OutOfGas)),
         Ok(()) => {
             return Ok(Outcome {
-                status: Status::Return(std::mem::take(&mut store.data_mut().output)),
+                status: Status::Return(std::mem::take(&mut store.data_mut().frame.output)),
                 gas_used,
             })
         }

@@ -33,33 +33,40 @@ impl fmt::Display for Exit {
 
 impl std::error::Error for Exit {}
 
-/// The data of a frame's `Store`.
-pub(crate) struct HostState {
+/// What every host function works on, whatever the engine: the executor's host and the
+/// frame's output and return data.
+pub(crate) struct FrameData {
     /// The executor's host, with its lifetime erased; see [`with_store`].
     host: NonNull<dyn Host + 'static>,
+    /// The data last passed to `set_return`.
+    pub(crate) output: Vec<u8>,
+    /// The return data of the last `call` / `create`.
+    pub(crate) return_data: Vec<u8>,
+}
+
+impl FrameData {
+    /// The executor's host for this frame.
+    pub(crate) fn host(&mut self) -> &mut dyn Host {
+        // SAFETY: `host` was made from a `&mut dyn Host` in `with_store`, whose borrow
+        // outlives the store holding this data (the store is dropped before `with_store`
+        // returns). Nothing else uses that borrow meanwhile: `with_store` holds it
+        // exclusively, and this `&mut self` makes the returned reference unique.
+        unsafe { self.host.as_mut() }
+    }
+}
+
+/// The data of a frame's wasmtime `Store`.
+pub(crate) struct HostState {
+    /// Host, output and return data.
+    pub(crate) frame: FrameData,
     /// The instance's exported memory, set right after instantiation.
     pub(crate) memory: Option<Memory>,
     /// The instrumented module's fuel counter (`i64`, fuel left), set with `memory`.
     pub(crate) fuel: Option<Global>,
     /// The instrumented module's out-of-fuel flag (`i32`).
     pub(crate) oog: Option<Global>,
-    /// The data last passed to `set_return`.
-    pub(crate) output: Vec<u8>,
-    /// The return data of the last `call` / `create`.
-    pub(crate) return_data: Vec<u8>,
     /// Memory and table growth limits (the store's `ResourceLimiter`).
     pub(crate) limits: StoreLimits,
-}
-
-impl HostState {
-    /// The executor's host for this frame.
-    pub(crate) fn host(&mut self) -> &mut dyn Host {
-        // SAFETY: `host` was made from a `&mut dyn Host` in `with_store`, whose borrow
-        // outlives the store holding this `HostState` (the store is dropped before
-        // `with_store` returns). Nothing else uses that borrow meanwhile: `with_store`
-        // holds it exclusively, and this `&mut self` makes the returned reference unique.
-        unsafe { self.host.as_mut() }
-    }
 }
 
 /// Runs `f` with a fresh `Store` whose data reaches `host`; the store never outlives this
@@ -80,12 +87,14 @@ pub(crate) fn with_store<R>(
     let mut store = Store::new(
         engine,
         HostState {
-            host,
+            frame: FrameData {
+                host,
+                output: Vec::new(),
+                return_data: Vec::new(),
+            },
             memory: None,
             fuel: None,
             oog: None,
-            output: Vec::new(),
-            return_data: Vec::new(),
             limits,
         },
     );
