@@ -22,6 +22,11 @@ cargo test --manifest-path contracts/wasm/Cargo.toml --workspace --locked
 echo "== cargo nextest"
 cargo nextest run --workspace --locked --no-tests=warn
 
+echo "== WASM on wasmer: the engine and executor suites again, and wasmer against wasmtime"
+WASMER="--features weft-wasm/wasmer,weft-executor/wasmer"
+cargo clippy -p weft-wasm -p weft-executor --all-targets --locked $WASMER -- -D warnings
+cargo nextest run -p weft-wasm -p weft-executor --locked --no-tests=warn $WASMER
+
 # The client tests drive the `weft` binary that nextest built.
 export WEFT_BIN="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/weft"
 

@@ -206,6 +206,12 @@ impl Executor {
     pub fn new(chain_id: u64) -> Self {
         let engine = weft_wasm::Engine::new(weft_wasm::EngineConfig::default())
             .expect("the WASM engine's configuration is supported on this platform");
+        Self::with_engine(chain_id, engine)
+    }
+
+    /// An executor running WASM contracts on `engine` (e.g. another
+    /// [`Backend`](weft_wasm::Backend) or other limits).
+    pub fn with_engine(chain_id: u64, engine: weft_wasm::Engine) -> Self {
         Executor {
             chain_id,
             engine: Arc::new(engine),

@@ -42,6 +42,9 @@ pub struct EngineConfig {
     /// Most WASM frames one execution nests (the executor refuses deeper calls).
     /// Default 128.
     pub max_nesting: usize,
+    /// The engine that compiles and runs modules. Default: wasmer in a build with the
+    /// `wasmer` feature (so the test suites run on it), wasmtime otherwise.
+    pub backend: Backend,
     /// Most executions holding an [`ExecutionPermit`] at once. Instances come from a pool
     /// of `max_nesting × max_concurrent` slots whose memory is reused, not mapped and
     /// unmapped per call. Default 8.
@@ -57,8 +60,23 @@ impl Default for EngineConfig {
             cache_capacity: 1024,
             max_nesting: 128,
             max_concurrent: 8,
+            backend: if cfg!(feature = "wasmer") {
+                Backend::Wasmer
+            } else {
+                Backend::Wasmtime
+            },
         }
     }
+}
+
+/// The engine that compiles and runs modules. Both run the same instrumented module with
+/// the same host functions, so results and gas are identical.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// wasmtime: pooled instances, pre-linked modules; the production engine.
+    Wasmtime,
+    /// wasmer (cargo feature `wasmer`): a cross-check of wasmtime.
+    Wasmer,
 }
 
 /// Which export an execution runs.
@@ -104,19 +122,36 @@ pub(crate) struct Loaded {
     startup_fuel: u64,
 }
 
-struct CacheEntry {
-    pre: Arc<Loaded>,
+struct CacheEntry<T> {
+    pre: Arc<T>,
     last_used: u64,
 }
 
-#[derive(Default)]
-struct ModuleCache {
-    entries: HashMap<CacheKey, CacheEntry>,
+/// Compiled modules by code hash and engine version, least recently used evicted.
+pub(crate) struct ModuleCache<T> {
+    entries: HashMap<CacheKey, CacheEntry<T>>,
     clock: u64,
 }
 
-impl ModuleCache {
-    fn get(&mut self, key: &CacheKey) -> Option<Arc<Loaded>> {
+impl<T> Default for ModuleCache<T> {
+    fn default() -> Self {
+        ModuleCache {
+            entries: HashMap::new(),
+            clock: 0,
+        }
+    }
+}
+
+impl<T> ModuleCache<T> {
+    pub(crate) fn contains(&self, key: &CacheKey) -> bool {
+        self.entries.contains_key(key)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub(crate) fn get(&mut self, key: &CacheKey) -> Option<Arc<T>> {
         self.clock += 1;
         let clock = self.clock;
         self.entries.get_mut(key).map(|entry| {
@@ -125,7 +160,7 @@ impl ModuleCache {
         })
     }
 
-    fn insert(&mut self, key: CacheKey, pre: Arc<Loaded>, capacity: usize) {
+    pub(crate) fn insert(&mut self, key: CacheKey, pre: Arc<T>, capacity: usize) {
         self.clock += 1;
         if !self.entries.contains_key(&key) && self.entries.len() >= capacity.max(1) {
             // Which entry goes only affects speed, never results.
@@ -157,7 +192,10 @@ pub struct Engine {
     engine: wasmtime::Engine,
     linker: Linker<HostState>,
     config: EngineConfig,
-    cache: Mutex<ModuleCache>,
+    cache: Mutex<ModuleCache<Loaded>>,
+    /// The wasmer engine, when [`Backend::Wasmer`] is selected.
+    #[cfg(feature = "wasmer")]
+    wasmer: Option<crate::wasmer_engine::WasmerEngine>,
     compilations: AtomicU64,
     gate: Gate,
 }
@@ -197,6 +235,11 @@ impl std::fmt::Debug for Engine {
 impl Engine {
     /// Builds an engine. Fails only if wasmtime refuses the configuration on this platform.
     pub fn new(config: EngineConfig) -> Result<Engine, EngineError> {
+        if config.backend == Backend::Wasmer && !cfg!(feature = "wasmer") {
+            return Err(EngineError::Internal(
+                "this build has no wasmer engine (cargo feature `wasmer` of weft-wasm)".into(),
+            ));
+        }
         let mut c = wasmtime::Config::new();
         // Gas is metered by the module itself (`instrument`), not by wasmtime's fuel: the
         // same instrumented module gives the same gas on any engine.
@@ -259,6 +302,9 @@ impl Engine {
             linker,
             config,
             cache: Mutex::new(ModuleCache::default()),
+            #[cfg(feature = "wasmer")]
+            wasmer: (config.backend == Backend::Wasmer)
+                .then(crate::wasmer_engine::WasmerEngine::new),
             compilations: AtomicU64::new(0),
             gate: Gate::default(),
         })
@@ -288,21 +334,41 @@ impl Engine {
 
     /// How many compiled modules the cache holds.
     pub fn cached_modules(&self) -> usize {
-        self.cache.lock().entries.len()
+        #[cfg(feature = "wasmer")]
+        if let Some(wasmer) = &self.wasmer {
+            return wasmer.cached_modules();
+        }
+        self.cache.lock().len()
     }
 
     /// Whether the module with this code hash is compiled and cached.
     pub fn is_cached(&self, code_hash: &[u8; 32]) -> bool {
-        self.cache
-            .lock()
-            .entries
-            .contains_key(&(*code_hash, ENGINE_VERSION))
+        #[cfg(feature = "wasmer")]
+        if let Some(wasmer) = &self.wasmer {
+            return wasmer.is_cached(code_hash);
+        }
+        self.cache.lock().contains(&(*code_hash, ENGINE_VERSION))
     }
 
     /// Validates and compiles a module into the cache (at deployment), unless it is
     /// already there. `code_hash` must be the hash of `module` (the caller's suite).
     pub fn prepare(&self, code_hash: [u8; 32], module: &[u8]) -> Result<(), ValidationError> {
+        #[cfg(feature = "wasmer")]
+        if let Some(wasmer) = &self.wasmer {
+            return wasmer.prepare(
+                code_hash,
+                module,
+                &self.config.limits,
+                self.config.cache_capacity,
+                || self.count_compilation(),
+            );
+        }
         self.load(code_hash, module).map(|_| ())
+    }
+
+    #[cfg(feature = "wasmer")]
+    fn count_compilation(&self) {
+        self.compilations.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The cached module, compiled now if absent (validating it first).
@@ -359,6 +425,20 @@ impl Engine {
         gas_limit: u64,
     ) -> Result<Outcome, EngineError> {
         let gas_limit = gas_limit.min((u64::MAX - FUEL_RESERVE) / FUEL_PER_GAS);
+        #[cfg(feature = "wasmer")]
+        if let Some(wasmer) = &self.wasmer {
+            return wasmer.execute(
+                code_hash,
+                module,
+                entry,
+                host,
+                gas_limit,
+                &self.config.limits,
+                self.config.gas,
+                self.config.cache_capacity,
+                || self.count_compilation(),
+            );
+        }
         let pre = match self.load(code_hash, module) {
             Ok(pre) => pre,
             Err(e) => {
@@ -410,13 +490,7 @@ fn run(
         status: Status::Trap(kind),
         gas_used: gas_limit,
     };
-    // The fuel of the whole frame, instantiation first.
-    let budget = gas_limit * FUEL_PER_GAS + FUEL_RESERVE;
-    let Some(initial) = budget
-        .checked_sub(loaded.startup_fuel)
-        .filter(|left| *left >= FUEL_RESERVE)
-        .and_then(|left| i64::try_from(left).ok())
-    else {
+    let Some(initial) = initial_fuel(gas_limit, loaded.startup_fuel) else {
         return Ok(trapped(TrapKind::OutOfGas));
     };
     let result = (|| -> wasmtime::Result<()> {
@@ -452,38 +526,73 @@ fn run(
         Some(oog) => matches!(oog.get(&mut *store), Val::I32(1)),
         None => false,
     };
+    let result = result.map_err(|error| match error.downcast::<Exit>() {
+        Ok(exit) => Failure::Exit(exit),
+        Err(error) => match error.downcast_ref::<wasmtime::Trap>() {
+            Some(trap) => Failure::Trap(trap_kind(*trap)),
+            None => Failure::Internal(error.to_string()),
+        },
+    });
+    settle(result, fuel_left, ran_out, gas_limit, || {
+        std::mem::take(&mut store.data_mut().frame.output)
+    })
+}
+
+/// The fuel counter's starting value: the frame's fuel (gas × 10 and the reserve) less what
+/// instantiation costs; `None` if that leaves nothing to run with.
+pub(crate) fn initial_fuel(gas_limit: u64, startup_fuel: u64) -> Option<i64> {
+    (gas_limit * FUEL_PER_GAS + FUEL_RESERVE)
+        .checked_sub(startup_fuel)
+        .filter(|left| *left >= FUEL_RESERVE)
+        .and_then(|left| i64::try_from(left).ok())
+}
+
+/// How an execution that did not return ended, whatever the engine.
+pub(crate) enum Failure {
+    /// A host function ended it (revert, trap, node fault).
+    Exit(Exit),
+    /// The WASM code trapped.
+    Trap(TrapKind),
+    /// The engine failed (never the contract's doing).
+    Internal(String),
+}
+
+/// The outcome of an execution from how it ended, the fuel left in the module's counter,
+/// and its out-of-fuel flag — the same rules for every engine.
+pub(crate) fn settle(
+    result: Result<(), Failure>,
+    fuel_left: u64,
+    ran_out: bool,
+    gas_limit: u64,
+    output: impl FnOnce() -> Vec<u8>,
+) -> Result<Outcome, EngineError> {
+    let trapped = |kind| Outcome {
+        status: Status::Trap(kind),
+        gas_used: gas_limit,
+    };
+    // No fuel at all (reserve included) means the last straight-line stretch overdrew it.
     let overdrawn = fuel_left < FUEL_RESERVE;
     let left = (fuel_left - FUEL_RESERVE.min(fuel_left)) / FUEL_PER_GAS;
     let gas_used = gas_limit - left.min(gas_limit);
-    let error = match result {
-        Ok(()) if overdrawn => return Ok(trapped(TrapKind::OutOfGas)),
-        Ok(()) => {
-            return Ok(Outcome {
-                status: Status::Return(std::mem::take(&mut store.data_mut().frame.output)),
-                gas_used,
-            })
-        }
-        Err(error) => error,
-    };
-    let error = match error.downcast::<Exit>() {
-        Ok(Exit::Revert(_)) if overdrawn => return Ok(trapped(TrapKind::OutOfGas)),
-        Ok(Exit::Revert(data)) => {
-            return Ok(Outcome {
-                status: Status::Revert(data),
-                gas_used,
-            })
-        }
-        Ok(Exit::Trap(kind)) => return Ok(trapped(kind)),
-        Ok(Exit::Fatal(why)) => return Err(EngineError::Host(why)),
-        Err(error) => error,
-    };
-    match error.downcast_ref::<wasmtime::Trap>() {
+    match result {
+        Ok(()) if overdrawn => Ok(trapped(TrapKind::OutOfGas)),
+        Ok(()) => Ok(Outcome {
+            status: Status::Return(output()),
+            gas_used,
+        }),
+        Err(Failure::Exit(Exit::Revert(_))) if overdrawn => Ok(trapped(TrapKind::OutOfGas)),
+        Err(Failure::Exit(Exit::Revert(data))) => Ok(Outcome {
+            status: Status::Revert(data),
+            gas_used,
+        }),
+        Err(Failure::Exit(Exit::Trap(kind))) => Ok(trapped(kind)),
+        Err(Failure::Exit(Exit::Fatal(why))) => Err(EngineError::Host(why)),
         // The meter's own trap: it set the flag just before its `unreachable`.
-        Some(wasmtime::Trap::UnreachableCodeReached) if ran_out => Ok(trapped(TrapKind::OutOfGas)),
+        Err(Failure::Trap(TrapKind::Unreachable)) if ran_out => Ok(trapped(TrapKind::OutOfGas)),
         // Any other trap after an overdraft is out of gas as well.
-        Some(_) if overdrawn => Ok(trapped(TrapKind::OutOfGas)),
-        Some(trap) => Ok(trapped(trap_kind(*trap))),
-        None => Err(internal(error)),
+        Err(Failure::Trap(_)) if overdrawn => Ok(trapped(TrapKind::OutOfGas)),
+        Err(Failure::Trap(kind)) => Ok(trapped(kind)),
+        Err(Failure::Internal(why)) => Err(EngineError::Internal(why)),
     }
 }
 

@@ -11,7 +11,7 @@ use crate::outcome::TrapKind;
 
 /// How a host function ends the execution early: carried through wasmtime as the error
 /// of the host call and recognised again by [`Engine::execute`](crate::Engine::execute).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) enum Exit {
     /// `revert(ptr, len)`.
     Revert(Vec<u8>),
@@ -69,36 +69,45 @@ pub(crate) struct HostState {
     pub(crate) limits: StoreLimits,
 }
 
-/// Runs `f` with a fresh `Store` whose data reaches `host`; the store never outlives this
-/// call. `f` must not move the store out (it is crate-internal and only runs one frame).
+/// Runs `f` with frame data that reaches `host`; the data never outlives this call. `f`
+/// must not move the data (or a store holding it) out: it is crate-internal and only runs
+/// one frame.
+pub(crate) fn with_frame<R>(host: &mut dyn Host, f: impl FnOnce(FrameData) -> R) -> R {
+    let host: NonNull<dyn Host + '_> = NonNull::from(host);
+    // SAFETY: engines require their store data to be `'static`, and the executor's host
+    // borrows its EVM context, so the trait object's lifetime is erased here. This is sound
+    // because the pointer lives only inside the `FrameData` given to `f`, which drops it
+    // (with the store it put it in) before returning, while the `&mut dyn Host` borrow it
+    // came from is held for the whole call: the pointer never outlives the data it points
+    // to and is never used concurrently with the borrow.
+    let host: NonNull<dyn Host + 'static> = unsafe { std::mem::transmute(host) };
+    f(FrameData {
+        host,
+        output: Vec::new(),
+        return_data: Vec::new(),
+    })
+}
+
+/// Runs `f` with a fresh wasmtime `Store` whose data reaches `host` (see [`with_frame`]).
 pub(crate) fn with_store<R>(
     engine: &wasmtime::Engine,
     host: &mut dyn Host,
     limits: StoreLimits,
     f: impl FnOnce(&mut Store<HostState>) -> R,
 ) -> R {
-    let host: NonNull<dyn Host + '_> = NonNull::from(host);
-    // SAFETY: wasmtime requires `Store<T: 'static>`, and the executor's host borrows its
-    // EVM context, so the trait object's lifetime is erased here. This is sound because the
-    // pointer lives only inside `store`, which is created and dropped within this function,
-    // while the `&mut dyn Host` borrow it came from is held for the whole call: the pointer
-    // never outlives the data it points to and is never used concurrently with the borrow.
-    let host: NonNull<dyn Host + 'static> = unsafe { std::mem::transmute(host) };
-    let mut store = Store::new(
-        engine,
-        HostState {
-            frame: FrameData {
-                host,
-                output: Vec::new(),
-                return_data: Vec::new(),
+    with_frame(host, |frame| {
+        let mut store = Store::new(
+            engine,
+            HostState {
+                frame,
+                memory: None,
+                fuel: None,
+                oog: None,
+                limits,
             },
-            memory: None,
-            fuel: None,
-            oog: None,
-            limits,
-        },
-    );
-    let result = f(&mut store);
-    drop(store);
-    result
+        );
+        let result = f(&mut store);
+        drop(store);
+        result
+    })
 }

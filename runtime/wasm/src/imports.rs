@@ -69,12 +69,12 @@ fn length(len: i32) -> u64 {
 }
 
 /// Checks that `[ptr, ptr + len)` lies inside the memory.
-fn check<C: HostCtx>(c: &mut C, ptr: i32, len: u64) -> Res<Range<usize>> {
+pub(crate) fn check<C: HostCtx>(c: &mut C, ptr: i32, len: u64) -> Res<Range<usize>> {
     let size = c.memory_size()?;
     range(size, ptr, len)
 }
 
-fn read<C: HostCtx>(c: &mut C, ptr: i32, len: u64) -> Res<Vec<u8>> {
+pub(crate) fn read<C: HostCtx>(c: &mut C, ptr: i32, len: u64) -> Res<Vec<u8>> {
     let r = check(c, ptr, len)?;
     let mut out = vec![0u8; r.len()];
     c.read_memory(r, &mut out)?;
@@ -88,18 +88,18 @@ fn read_array<const N: usize>(c: &mut impl HostCtx, ptr: i32) -> Res<[u8; N]> {
     Ok(out)
 }
 
-fn write<C: HostCtx>(c: &mut C, ptr: i32, bytes: &[u8]) -> Res<()> {
+pub(crate) fn write<C: HostCtx>(c: &mut C, ptr: i32, bytes: &[u8]) -> Res<()> {
     let r = check(c, ptr, bytes.len() as u64)?;
     c.write_memory(r, bytes)
 }
 
 /// Gas left, as the contract sees it (whole gas units of the fuel left above the reserve).
-fn remaining_gas<C: HostCtx>(c: &mut C) -> Res<u64> {
+pub(crate) fn remaining_gas<C: HostCtx>(c: &mut C) -> Res<u64> {
     Ok(c.fuel()?.saturating_sub(FUEL_RESERVE) / FUEL_PER_GAS)
 }
 
 /// Charges `gas`, or traps with out-of-gas (all fuel gone) when there is not enough.
-fn charge<C: HostCtx>(c: &mut C, gas: u64) -> Res<()> {
+pub(crate) fn charge<C: HostCtx>(c: &mut C, gas: u64) -> Res<()> {
     let fuel = c.fuel()?;
     let cost = gas.saturating_mul(FUEL_PER_GAS);
     if cost > fuel.saturating_sub(FUEL_RESERVE) {
@@ -109,7 +109,7 @@ fn charge<C: HostCtx>(c: &mut C, gas: u64) -> Res<()> {
     c.set_fuel(fuel - cost)
 }
 
-fn static_check<C: HostCtx>(c: &mut C) -> Res<()> {
+pub(crate) fn static_check<C: HostCtx>(c: &mut C) -> Res<()> {
     if c.frame().host().is_static() {
         return Err(trap(TrapKind::StaticViolation));
     }
@@ -127,13 +127,19 @@ fn all_but_one_64th(gas: u64) -> u64 {
 }
 
 /// Host function `input_size` (`sdk/HOST_API.md`).
-fn input_size<C: HostCtx>(c: &mut C, g: &GasSchedule) -> Res<i32> {
+pub(crate) fn input_size<C: HostCtx>(c: &mut C, g: &GasSchedule) -> Res<i32> {
     charge(c, g.base)?;
     Ok(c.frame().host().input().len() as i32)
 }
 
 /// Host function `input_copy` (`sdk/HOST_API.md`).
-fn input_copy<C: HostCtx>(c: &mut C, g: &GasSchedule, dest: i32, offset: i32, len: i32) -> Res<()> {
+pub(crate) fn input_copy<C: HostCtx>(
+    c: &mut C,
+    g: &GasSchedule,
+    dest: i32,
+    offset: i32,
+    len: i32,
+) -> Res<()> {
     let len = length(len);
     check(c, dest, len)?;
     charge(c, per_word(g.copy_base, g.copy_per_word, len))?;
@@ -148,7 +154,7 @@ fn input_copy<C: HostCtx>(c: &mut C, g: &GasSchedule, dest: i32, offset: i32, le
 }
 
 /// Host function `set_return` (`sdk/HOST_API.md`).
-fn set_return<C: HostCtx>(c: &mut C, g: &GasSchedule, ptr: i32, len: i32) -> Res<()> {
+pub(crate) fn set_return<C: HostCtx>(c: &mut C, g: &GasSchedule, ptr: i32, len: i32) -> Res<()> {
     let len = length(len);
     check(c, ptr, len)?;
     charge(c, per_word(0, g.copy_per_word, len))?;
@@ -158,7 +164,7 @@ fn set_return<C: HostCtx>(c: &mut C, g: &GasSchedule, ptr: i32, len: i32) -> Res
 }
 
 /// Host function `revert` (`sdk/HOST_API.md`).
-fn revert<C: HostCtx>(c: &mut C, g: &GasSchedule, ptr: i32, len: i32) -> Res<()> {
+pub(crate) fn revert<C: HostCtx>(c: &mut C, g: &GasSchedule, ptr: i32, len: i32) -> Res<()> {
     let len = length(len);
     check(c, ptr, len)?;
     charge(c, per_word(0, g.copy_per_word, len))?;
@@ -167,7 +173,12 @@ fn revert<C: HostCtx>(c: &mut C, g: &GasSchedule, ptr: i32, len: i32) -> Res<()>
 }
 
 /// Host function `storage_load` (`sdk/HOST_API.md`).
-fn storage_load<C: HostCtx>(c: &mut C, _g: &GasSchedule, key_ptr: i32, value_out: i32) -> Res<()> {
+pub(crate) fn storage_load<C: HostCtx>(
+    c: &mut C,
+    _g: &GasSchedule,
+    key_ptr: i32,
+    value_out: i32,
+) -> Res<()> {
     let key = read_array::<32>(c, key_ptr)?;
     check(c, value_out, 32)?;
     let (value, cost) = c.frame().host().storage_load(key).map_err(host_error)?;
@@ -176,7 +187,12 @@ fn storage_load<C: HostCtx>(c: &mut C, _g: &GasSchedule, key_ptr: i32, value_out
 }
 
 /// Host function `storage_store` (`sdk/HOST_API.md`).
-fn storage_store<C: HostCtx>(c: &mut C, g: &GasSchedule, key_ptr: i32, value_ptr: i32) -> Res<()> {
+pub(crate) fn storage_store<C: HostCtx>(
+    c: &mut C,
+    g: &GasSchedule,
+    key_ptr: i32,
+    value_ptr: i32,
+) -> Res<()> {
     let key = read_array::<32>(c, key_ptr)?;
     let value = read_array::<32>(c, value_ptr)?;
     static_check(c)?;
@@ -193,7 +209,7 @@ fn storage_store<C: HostCtx>(c: &mut C, g: &GasSchedule, key_ptr: i32, value_ptr
 }
 
 /// Host function `emit_log` (`sdk/HOST_API.md`).
-fn emit_log<C: HostCtx>(
+pub(crate) fn emit_log<C: HostCtx>(
     c: &mut C,
     g: &GasSchedule,
     topics_ptr: i32,
@@ -232,7 +248,7 @@ fn emit_log<C: HostCtx>(
 }
 
 /// Host function `caller` (`sdk/HOST_API.md`).
-fn caller<C: HostCtx>(c: &mut C, g: &GasSchedule, out: i32) -> Res<()> {
+pub(crate) fn caller<C: HostCtx>(c: &mut C, g: &GasSchedule, out: i32) -> Res<()> {
     check(c, out, 20)?;
     charge(c, g.base)?;
     let v = c.frame().host().caller();
@@ -240,7 +256,7 @@ fn caller<C: HostCtx>(c: &mut C, g: &GasSchedule, out: i32) -> Res<()> {
 }
 
 /// Host function `origin` (`sdk/HOST_API.md`).
-fn origin<C: HostCtx>(c: &mut C, g: &GasSchedule, out: i32) -> Res<()> {
+pub(crate) fn origin<C: HostCtx>(c: &mut C, g: &GasSchedule, out: i32) -> Res<()> {
     check(c, out, 20)?;
     charge(c, g.base)?;
     let v = c.frame().host().origin();
@@ -248,7 +264,7 @@ fn origin<C: HostCtx>(c: &mut C, g: &GasSchedule, out: i32) -> Res<()> {
 }
 
 /// Host function `address` (`sdk/HOST_API.md`).
-fn address<C: HostCtx>(c: &mut C, g: &GasSchedule, out: i32) -> Res<()> {
+pub(crate) fn address<C: HostCtx>(c: &mut C, g: &GasSchedule, out: i32) -> Res<()> {
     check(c, out, 20)?;
     charge(c, g.base)?;
     let v = c.frame().host().address();
@@ -256,7 +272,7 @@ fn address<C: HostCtx>(c: &mut C, g: &GasSchedule, out: i32) -> Res<()> {
 }
 
 /// Host function `call_value` (`sdk/HOST_API.md`).
-fn call_value<C: HostCtx>(c: &mut C, g: &GasSchedule, out: i32) -> Res<()> {
+pub(crate) fn call_value<C: HostCtx>(c: &mut C, g: &GasSchedule, out: i32) -> Res<()> {
     check(c, out, 32)?;
     charge(c, g.base)?;
     let v = c.frame().host().call_value();
@@ -264,32 +280,32 @@ fn call_value<C: HostCtx>(c: &mut C, g: &GasSchedule, out: i32) -> Res<()> {
 }
 
 /// Host function `block_number` (`sdk/HOST_API.md`).
-fn block_number<C: HostCtx>(c: &mut C, g: &GasSchedule) -> Res<i64> {
+pub(crate) fn block_number<C: HostCtx>(c: &mut C, g: &GasSchedule) -> Res<i64> {
     charge(c, g.base)?;
     Ok(c.frame().host().block_number() as i64)
 }
 
 /// Host function `block_timestamp` (`sdk/HOST_API.md`).
-fn block_timestamp<C: HostCtx>(c: &mut C, g: &GasSchedule) -> Res<i64> {
+pub(crate) fn block_timestamp<C: HostCtx>(c: &mut C, g: &GasSchedule) -> Res<i64> {
     charge(c, g.base)?;
     Ok(c.frame().host().block_timestamp() as i64)
 }
 
 /// Host function `chain_id` (`sdk/HOST_API.md`).
-fn chain_id<C: HostCtx>(c: &mut C, g: &GasSchedule) -> Res<i64> {
+pub(crate) fn chain_id<C: HostCtx>(c: &mut C, g: &GasSchedule) -> Res<i64> {
     charge(c, g.base)?;
     Ok(c.frame().host().chain_id() as i64)
 }
 
 /// Host function `gas_left` (`sdk/HOST_API.md`).
-fn gas_left<C: HostCtx>(c: &mut C, g: &GasSchedule) -> Res<i64> {
+pub(crate) fn gas_left<C: HostCtx>(c: &mut C, g: &GasSchedule) -> Res<i64> {
     charge(c, g.base)?;
     Ok(remaining_gas(c)? as i64)
 }
 
 /// Host function `call` (`sdk/HOST_API.md`): one argument per value, as the ABI has them.
 #[allow(clippy::too_many_arguments)]
-fn call<C: HostCtx>(
+pub(crate) fn call<C: HostCtx>(
     c: &mut C,
     _g: &GasSchedule,
     kind: i32,
@@ -336,7 +352,7 @@ fn call<C: HostCtx>(
 }
 
 /// Host function `create` (`sdk/HOST_API.md`).
-fn create<C: HostCtx>(
+pub(crate) fn create<C: HostCtx>(
     c: &mut C,
     g: &GasSchedule,
     code_ptr: i32,
@@ -380,13 +396,13 @@ fn create<C: HostCtx>(
 }
 
 /// Host function `return_data_size` (`sdk/HOST_API.md`).
-fn return_data_size<C: HostCtx>(c: &mut C, g: &GasSchedule) -> Res<i32> {
+pub(crate) fn return_data_size<C: HostCtx>(c: &mut C, g: &GasSchedule) -> Res<i32> {
     charge(c, g.base)?;
     Ok(c.frame().return_data.len() as i32)
 }
 
 /// Host function `return_data_copy` (`sdk/HOST_API.md`).
-fn return_data_copy<C: HostCtx>(
+pub(crate) fn return_data_copy<C: HostCtx>(
     c: &mut C,
     g: &GasSchedule,
     dest: i32,
@@ -403,7 +419,13 @@ fn return_data_copy<C: HostCtx>(
 }
 
 /// Host function `keccak256` (`sdk/HOST_API.md`).
-fn keccak256<C: HostCtx>(c: &mut C, g: &GasSchedule, ptr: i32, len: i32, out: i32) -> Res<()> {
+pub(crate) fn keccak256<C: HostCtx>(
+    c: &mut C,
+    g: &GasSchedule,
+    ptr: i32,
+    len: i32,
+    out: i32,
+) -> Res<()> {
     let len = length(len);
     check(c, ptr, len)?;
     check(c, out, 32)?;
@@ -414,7 +436,13 @@ fn keccak256<C: HostCtx>(c: &mut C, g: &GasSchedule, ptr: i32, len: i32, out: i3
 }
 
 /// Host function `chain_hash` (`sdk/HOST_API.md`).
-fn chain_hash<C: HostCtx>(c: &mut C, g: &GasSchedule, ptr: i32, len: i32, out: i32) -> Res<()> {
+pub(crate) fn chain_hash<C: HostCtx>(
+    c: &mut C,
+    g: &GasSchedule,
+    ptr: i32,
+    len: i32,
+    out: i32,
+) -> Res<()> {
     let len = length(len);
     check(c, ptr, len)?;
     check(c, out, 32)?;
@@ -423,6 +451,38 @@ fn chain_hash<C: HostCtx>(c: &mut C, g: &GasSchedule, ptr: i32, len: i32, out: i
     let hash = c.frame().host().chain_hash(&data);
     write(c, out, &hash)
 }
+
+/// Invokes `$define!` with the table of host functions: `name(args: types) -> result;`,
+/// one per import of module `"weft"` — the one list every engine binds.
+macro_rules! host_functions {
+    ($define:ident) => {
+        $define! {
+            input_size(: ) -> i32;
+            input_copy(dest, offset, len: i32, i32, i32) -> ();
+            set_return(ptr, len: i32, i32) -> ();
+            revert(ptr, len: i32, i32) -> ();
+            storage_load(key_ptr, value_out: i32, i32) -> ();
+            storage_store(key_ptr, value_ptr: i32, i32) -> ();
+            emit_log(topics_ptr, topic_count, data_ptr, data_len: i32, i32, i32, i32) -> ();
+            caller(out: i32) -> ();
+            origin(out: i32) -> ();
+            address(out: i32) -> ();
+            call_value(out: i32) -> ();
+            block_number(: ) -> i64;
+            block_timestamp(: ) -> i64;
+            chain_id(: ) -> i64;
+            gas_left(: ) -> i64;
+            call(kind, addr_ptr, value_ptr, data_ptr, data_len, gas: i32, i32, i32, i32, i32, i64) -> i32;
+            create(code_ptr, code_len, value_ptr, salt_ptr, address_out: i32, i32, i32, i32, i32) -> i32;
+            return_data_size(: ) -> i32;
+            return_data_copy(dest, offset, len: i32, i32, i32) -> ();
+            keccak256(ptr, len, out: i32, i32, i32) -> ();
+            chain_hash(ptr, len, out: i32, i32, i32) -> ();
+        }
+    };
+}
+#[cfg_attr(not(feature = "wasmer"), allow(unused_imports))] // used by the wasmer engine
+pub(crate) use host_functions;
 
 /// A wasmtime host call's view of its frame.
 struct Wasmtime<'a, 'b>(&'a mut Caller<'b, HostState>);
@@ -501,29 +561,7 @@ pub(crate) fn link(linker: &mut Linker<HostState>, g: GasSchedule) -> wasmtime::
             )?;
         )*};
     }
-    define! {
-    input_size(: ) -> i32;
-    input_copy(dest, offset, len: i32, i32, i32) -> ();
-    set_return(ptr, len: i32, i32) -> ();
-    revert(ptr, len: i32, i32) -> ();
-    storage_load(key_ptr, value_out: i32, i32) -> ();
-    storage_store(key_ptr, value_ptr: i32, i32) -> ();
-    emit_log(topics_ptr, topic_count, data_ptr, data_len: i32, i32, i32, i32) -> ();
-    caller(out: i32) -> ();
-    origin(out: i32) -> ();
-    address(out: i32) -> ();
-    call_value(out: i32) -> ();
-    block_number(: ) -> i64;
-    block_timestamp(: ) -> i64;
-    chain_id(: ) -> i64;
-    gas_left(: ) -> i64;
-    call(kind, addr_ptr, value_ptr, data_ptr, data_len, gas: i32, i32, i32, i32, i32, i64) -> i32;
-    create(code_ptr, code_len, value_ptr, salt_ptr, address_out: i32, i32, i32, i32, i32) -> i32;
-    return_data_size(: ) -> i32;
-    return_data_copy(dest, offset, len: i32, i32, i32) -> ();
-    keccak256(ptr, len, out: i32, i32, i32) -> ();
-    chain_hash(ptr, len, out: i32, i32, i32) -> ();
-    }
+    host_functions!(define);
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! Weft's WASM contract engine: validation, deterministic metered execution, module cache.
 //!
-//! This is the only crate that imports `wasmtime` and `wasmparser`. It knows nothing of
+//! This is the only crate that imports `wasmtime`, `wasmer` (a second engine, cargo feature
+//! `wasmer`, selected by [`Backend`]) and `wasmparser`. It knows nothing of
 //! revm or storage: the executor plugs it in through the [`Host`] trait, one
 //! implementation per execution frame. The contract-facing API is `sdk/HOST_API.md`.
 //!
@@ -31,9 +32,11 @@
 //! reference types, floating point refused at validation, memory growth capped by a
 //! `ResourceLimiter`, and trap messages fixed by this crate rather than by wasmtime.
 //!
-//! Native stack: WASM recursion is bounded by [`EngineConfig::max_wasm_stack`]; nested
-//! frames (WASM → host → EVM → WASM …) each add their own stack, so the executor must cap
-//! call depth and run blocks on a thread with a large stack.
+//! Native stack: WASM recursion is bounded by [`EngineConfig::max_wasm_stack`] on wasmtime
+//! and by wasmer's coroutine stack on wasmer (the depth at which a stack overflow traps is
+//! engine-dependent; the outcome, a trap spending all gas, is not); nested frames
+//! (WASM → host → EVM → WASM …) each add their own stack, so the executor caps nesting
+//! and moves to a fresh stack segment when it runs low.
 
 mod engine;
 mod frame;
@@ -44,8 +47,12 @@ mod imports;
 pub mod instrument;
 mod outcome;
 mod validate;
+#[cfg(feature = "wasmer")]
+mod wasmer_engine;
 
-pub use engine::{Engine, EngineConfig, EngineError, Entry, ExecutionPermit, ENGINE_VERSION};
+pub use engine::{
+    Backend, Engine, EngineConfig, EngineError, Entry, ExecutionPermit, ENGINE_VERSION,
+};
 pub use gas::{GasSchedule, FUEL_PER_GAS};
 pub use host::{Address, CallKind, CallResult, CallStatus, CreateResult, Host, HostError, Word};
 pub use host_api::{host_function, HostFunction, ValKind, HOST_FUNCTIONS, HOST_MODULE};

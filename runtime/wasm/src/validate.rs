@@ -40,6 +40,9 @@ pub struct Limits {
     pub max_memory_pages: u64,
     /// Largest table, in elements (default 10,000).
     pub max_table_elements: u64,
+    /// Most data segments (default 1,024; the SDK's contracts have a handful). Also keeps
+    /// the compiler clear of per-segment limits of its own.
+    pub max_data_segments: u32,
 }
 
 impl Default for Limits {
@@ -49,6 +52,7 @@ impl Default for Limits {
             max_initial_memory_pages: 16,
             max_memory_pages: 256,
             max_table_elements: 10_000,
+            max_data_segments: 1024,
         }
     }
 }
@@ -221,6 +225,14 @@ pub enum ValidationError {
         pages: u64,
         /// The limit.
         max: u64,
+    },
+    /// More data segments than [`Limits::max_data_segments`].
+    #[error("module has {count} data segments; the limit is {max}")]
+    TooManyDataSegments {
+        /// How many it has.
+        count: u32,
+        /// The limit.
+        max: u32,
     },
     /// A table over [`Limits::max_table_elements`].
     #[error("table {index} has {elements} elements; the limit is {max}")]
@@ -653,6 +665,13 @@ impl Walk {
                     }
                 }
                 Payload::DataSection(reader) => {
+                    if reader.count() > limits.max_data_segments {
+                        return Err(ValidationError::TooManyDataSegments {
+                            count: reader.count(),
+                            max: limits.max_data_segments,
+                        }
+                        .into());
+                    }
                     for data in reader {
                         let data = data?;
                         if let DataKind::Active { offset_expr, .. } = &data.kind {

@@ -467,3 +467,91 @@ fn compute_twins_agree_across_vms() {
     assert_eq!(e.status, TransactionStatus::RevertInstruction);
     assert_eq!(w.output, e.output);
 }
+
+/// The same blocks on a wasmtime executor and a wasmer executor: identical receipts (status,
+/// gas, output, logs) and identical state, so the engines cannot fork a chain.
+#[cfg(feature = "wasmer")]
+#[test]
+fn wasmtime_and_wasmer_executors_agree_block_for_block() {
+    use weft_crypto::{KeyPair, SuiteId};
+    use weft_wasm::{Backend, Engine, EngineConfig};
+
+    let genesis = crate::genesis(SuiteId::Standard);
+    let key = KeyPair::generate(SuiteId::Standard);
+    let chain_on = |backend| {
+        let mut chain = Chain::on(
+            weft_storage::memory::MemoryStorage::new(weft_ledger::tables::ALL),
+            genesis.clone(),
+            key.clone(),
+        );
+        let engine = Engine::new(EngineConfig {
+            backend,
+            ..EngineConfig::default()
+        })
+        .unwrap();
+        chain.executor = weft_executor::Executor::with_engine(20, engine);
+        chain
+    };
+    let mut chains = [chain_on(Backend::Wasmtime), chain_on(Backend::Wasmer)];
+    let me = key.address();
+    let mut erc20 = module("erc20");
+    erc20.extend_from_slice(
+        &("T".to_string(), "T".to_string(), U256::from(1000)).abi_encode_params(),
+    );
+    let spin = weft_wasm::with_end_marker(
+        &wat::parse_str(
+            r#"(module (memory (export "memory") 1) (func (export "deploy"))
+                (func (export "call") (loop $l (br $l))))"#,
+        )
+        .unwrap(),
+    );
+    // Each step is one block on both chains.
+    let steps: Vec<(TxKind, Vec<u8>, u64)> = vec![
+        (TxKind::Create, erc20, DEPLOY_GAS),
+        (TxKind::Create, module("compute"), DEPLOY_GAS),
+        (TxKind::Create, module("callee"), DEPLOY_GAS),
+        (TxKind::Create, module("caller"), DEPLOY_GAS),
+        (TxKind::Create, spin, DEPLOY_GAS),
+        (
+            TxKind::Call(me.create(0)),
+            transferCall {
+                to: address!("00000000000000000000000000000000000000b0"),
+                amount: U256::from(7),
+            }
+            .abi_encode(),
+            1_000_000,
+        ),
+        (
+            TxKind::Call(me.create(1)),
+            sortDescendingCall { n: U256::from(500) }.abi_encode(),
+            10_000_000,
+        ),
+        (
+            TxKind::Call(me.create(3)),
+            callIncrementCall {
+                counter: me.create(2),
+            }
+            .abi_encode(),
+            1_000_000,
+        ),
+        (TxKind::Call(me.create(4)), vec![], 300_000),
+    ];
+    for (to, data, gas) in steps {
+        let receipts: Vec<Receipt> = chains
+            .iter_mut()
+            .map(|chain| {
+                let tx = chain.tx(to, data.clone(), gas);
+                chain.block(vec![tx]).remove(0)
+            })
+            .collect();
+        assert_eq!(receipts[0], receipts[1], "the engines disagree on {to:?}");
+        // Everything succeeds but the spinner, which runs out of gas.
+        let expected = if gas == 300_000 {
+            TransactionStatus::OutOfGas
+        } else {
+            TransactionStatus::Success
+        };
+        assert_eq!(receipts[0].status, expected, "{:?}", receipts[0]);
+    }
+    assert_eq!(chains[0].full_state(), chains[1].full_state());
+}

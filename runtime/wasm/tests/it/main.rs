@@ -3,6 +3,8 @@
 
 mod cache;
 mod common;
+#[cfg(feature = "wasmer")]
+mod engines;
 mod gas;
 mod host_functions;
 mod hostile;

@@ -450,3 +450,27 @@ fn exports_with_the_meters_prefix_are_refused() {
     );
     assert!(message.contains("__weft_fuel"), "{message}");
 }
+
+#[test]
+fn too_many_data_segments_are_refused() {
+    let segments = "(data (i32.const 0) \"x\")".repeat(1025);
+    let message = refusal(&format!(
+        r#"(module
+            (memory (export "memory") 1)
+            {segments}
+            (func (export "deploy"))
+            (func (export "call")))"#
+    ));
+    assert!(message.contains("1025 data segments"), "{message}");
+}
+
+#[cfg(not(feature = "wasmer"))]
+#[test]
+fn asking_for_wasmer_without_the_feature_is_a_clear_error() {
+    let err = weft_wasm::Engine::new(weft_wasm::EngineConfig {
+        backend: weft_wasm::Backend::Wasmer,
+        ..weft_wasm::EngineConfig::default()
+    })
+    .expect_err("no wasmer in this build");
+    assert!(err.to_string().contains("wasmer"), "{err}");
+}
