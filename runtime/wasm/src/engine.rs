@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use parking_lot::{Condvar, Mutex};
 use wasmtime::{
-    InstanceAllocationStrategy, InstancePre, Linker, PoolingAllocationConfig, Store, StoreLimits,
-    StoreLimitsBuilder, Val, WasmFeatures,
+    Extern, InstanceAllocationStrategy, InstancePre, Linker, PoolingAllocationConfig, Store,
+    StoreLimits, StoreLimitsBuilder, Val, WasmFeatures,
 };
 
 use crate::frame::{self, Exit, HostState};
@@ -26,6 +26,10 @@ pub const ENGINE_VERSION: u32 = 2;
 /// rather than released to the kernel: an SDK contract's stack (64 KiB), data and first
 /// heap pages live there, so a call does not page-fault them in again.
 const KEEP_RESIDENT: usize = 128 * 1024;
+
+/// Bytes of each pooled table zeroed in place rather than released after use: a Rust
+/// contract's function table (indirect calls) is small, and re-faulting it costs more.
+const TABLE_KEEP_RESIDENT: usize = 64 * 1024;
 
 /// Configuration of an [`Engine`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,6 +124,29 @@ type CacheKey = ([u8; 32], u32);
 pub(crate) struct Loaded {
     pre: InstancePre<HostState>,
     startup_fuel: u64,
+    /// The exports a frame uses, resolved once (no name lookups per call).
+    exports: Option<Exports>,
+}
+
+/// Indices of the exports a frame uses.
+struct Exports {
+    memory: wasmtime::ModuleExport,
+    fuel: wasmtime::ModuleExport,
+    oog: wasmtime::ModuleExport,
+    deploy: wasmtime::ModuleExport,
+    call: wasmtime::ModuleExport,
+}
+
+impl Exports {
+    fn of(module: &wasmtime::Module) -> Option<Exports> {
+        Some(Exports {
+            memory: module.get_export_index("memory")?,
+            fuel: module.get_export_index(instrument::FUEL_EXPORT)?,
+            oog: module.get_export_index(instrument::OOG_EXPORT)?,
+            deploy: module.get_export_index(Entry::Deploy.export_name())?,
+            call: module.get_export_index(Entry::Call.export_name())?,
+        })
+    }
 }
 
 struct CacheEntry<T> {
@@ -289,7 +316,8 @@ impl Engine {
                     .map_err(internal)?,
             )
             .table_elements(usize::try_from(config.limits.max_table_elements).map_err(internal)?)
-            .linear_memory_keep_resident(KEEP_RESIDENT);
+            .linear_memory_keep_resident(KEEP_RESIDENT)
+            .table_keep_resident(TABLE_KEEP_RESIDENT);
         c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         // Data segments are copied in at instantiation: a contract's are a few KiB, and a
         // copy-on-write image would cost a mapping per instantiation.
@@ -398,6 +426,7 @@ impl Engine {
                 .instantiate_pre(&compiled)
                 .map_err(compile_error)?,
             startup_fuel: instrumented.startup_fuel,
+            exports: Exports::of(&compiled),
         });
         tracing::debug!(
             code_hash = %Hex(&code_hash),
@@ -494,24 +523,28 @@ fn run(
         return Ok(trapped(TrapKind::OutOfGas));
     };
     let result = (|| -> wasmtime::Result<()> {
+        let missing =
+            || wasmtime::Error::new(Exit::Fatal("an export the engine uses is missing".into()));
+        let exports = loaded.exports.as_ref().ok_or_else(missing)?;
         let instance = loaded.pre.instantiate(&mut *store)?;
-        let memory = instance.get_memory(&mut *store, "memory").ok_or_else(|| {
-            wasmtime::Error::new(Exit::Fatal("validated module has no memory export".into()))
-        })?;
-        let meter = |store: &mut Store<HostState>, name| {
-            instance.get_global(&mut *store, name).ok_or_else(|| {
-                wasmtime::Error::new(Exit::Fatal(format!("instrumented module lacks {name}")))
-            })
+        let mut export = |index| instance.get_module_export(&mut *store, index);
+        let memory = export(&exports.memory).and_then(Extern::into_memory);
+        let fuel = export(&exports.fuel).and_then(Extern::into_global);
+        let oog = export(&exports.oog).and_then(Extern::into_global);
+        let func = export(match entry {
+            Entry::Deploy => &exports.deploy,
+            Entry::Call => &exports.call,
+        })
+        .and_then(Extern::into_func);
+        let (Some(memory), Some(fuel), Some(oog), Some(func)) = (memory, fuel, oog, func) else {
+            return Err(missing());
         };
-        let fuel = meter(store, instrument::FUEL_EXPORT)?;
-        let oog = meter(store, instrument::OOG_EXPORT)?;
         fuel.set(&mut *store, Val::I64(initial))?;
         let data = store.data_mut();
         data.memory = Some(memory);
         data.fuel = Some(fuel);
         data.oog = Some(oog);
-        let func = instance.get_typed_func::<(), ()>(&mut *store, entry.export_name())?;
-        func.call(&mut *store, ())
+        func.typed::<(), ()>(&*store)?.call(&mut *store, ())
     })();
     // Fuel left; none at all (reserve included) means the last straight-line stretch
     // overdrew it.
@@ -676,6 +709,7 @@ mod tests {
         let pre = Arc::new(Loaded {
             pre: engine.linker.instantiate_pre(&module).expect("pre"),
             startup_fuel: 1,
+            exports: None,
         });
         let mut cache = ModuleCache::default();
         cache.insert(([1; 32], 1), Arc::clone(&pre), 2);
