@@ -417,8 +417,11 @@ impl Engine {
                     message: e.to_string(),
                 },
             )?;
-        let compiled = wasmtime::Module::from_binary(&self.engine, &instrumented.bytes)
-            .map_err(compile_error)?;
+        let compiled = compile_guarded(|| {
+            wasmtime::Module::from_binary(&self.engine, &instrumented.bytes)
+                .map_err(|e| e.to_string())
+        })
+        .map_err(|message| ValidationError::Compile { message })?;
         self.compilations.fetch_add(1, Ordering::Relaxed);
         let pre = Arc::new(Loaded {
             pre: self
@@ -569,6 +572,13 @@ fn run(
     settle(result, fuel_left, ran_out, gas_limit, || {
         std::mem::take(&mut store.data_mut().frame.output)
     })
+}
+
+/// Runs a compiler on a module: a compiler panic (an engine bug a module can trigger) is
+/// a refused module, not a node crash.
+pub(crate) fn compile_guarded<T>(compile: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(compile))
+        .unwrap_or_else(|_| Err("the compiler failed on this module".into()))
 }
 
 /// The fuel counter's starting value: the frame's fuel (gas × 10 and the reserve) less what

@@ -60,5 +60,5 @@ pub use instrument::MEMORY_GROW_FUEL_PER_PAGE;
 pub use outcome::{Outcome, Status, TrapKind};
 pub use validate::{
     split_deployment, validate, with_end_marker, Limits, ValidatedModule, ValidationError,
-    END_MARKER, PAGE_SIZE,
+    END_MARKER, MAX_BR_TABLE_TARGETS, PAGE_SIZE,
 };

@@ -29,6 +29,10 @@ const MODULE_HEADER: [u8; 8] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 /// Bytes in one WebAssembly page.
 pub const PAGE_SIZE: u64 = 65_536;
 
+/// Most targets of one `br_table`: the compilers' own implementation limit (newer wasmtime
+/// enforces the same number), checked here so that no engine ever meets a larger one.
+pub const MAX_BR_TABLE_TARGETS: u32 = 65_520;
+
 /// Size limits a module must satisfy (`sdk/HOST_API.md`, "Validation at deployment").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
@@ -225,6 +229,16 @@ pub enum ValidationError {
         pages: u64,
         /// The limit.
         max: u64,
+    },
+    /// A `br_table` with more targets than [`MAX_BR_TABLE_TARGETS`].
+    #[error("br_table at offset {offset} has {targets} targets; the limit is {max}")]
+    BrTableTooLarge {
+        /// Its targets.
+        targets: u32,
+        /// The limit.
+        max: u32,
+        /// Byte offset of the instruction.
+        offset: usize,
     },
     /// More data segments than [`Limits::max_data_segments`].
     #[error("module has {count} data segments; the limit is {max}")]
@@ -704,6 +718,16 @@ impl Walk {
                     let mut ops = body.get_operators_reader()?;
                     while !ops.eof() {
                         let offset = ops.original_position();
+                        if let wasmparser::Operator::BrTable { targets } = ops.clone().read()? {
+                            if targets.len() > MAX_BR_TABLE_TARGETS {
+                                return Err(ValidationError::BrTableTooLarge {
+                                    targets: targets.len(),
+                                    max: MAX_BR_TABLE_TARGETS,
+                                    offset,
+                                }
+                                .into());
+                            }
+                        }
                         let (proposal, visit) = ops.visit_operator(&mut Classify)?;
                         check_instruction(proposal, visit, offset)?;
                     }

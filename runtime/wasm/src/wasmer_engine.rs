@@ -18,7 +18,7 @@ use wasmer::{
     Store, Value,
 };
 
-use crate::engine::{initial_fuel, settle, EngineError, Failure};
+use crate::engine::{compile_guarded, initial_fuel, settle, EngineError, Failure};
 use crate::frame::{self, Exit, FrameData};
 use crate::gas::GasSchedule;
 use crate::host::Host;
@@ -78,11 +78,10 @@ impl WasmerEngine {
                     message: e.to_string(),
                 }
             })?;
-        let compiled_module = Module::new(&self.engine, &instrumented.bytes).map_err(|e| {
-            ValidationError::Compile {
-                message: e.to_string(),
-            }
-        })?;
+        let compiled_module = compile_guarded(|| {
+            Module::new(&self.engine, &instrumented.bytes).map_err(|e| e.to_string())
+        })
+        .map_err(|message| ValidationError::Compile { message })?;
         compiled();
         let loaded = Arc::new(Loaded {
             module: compiled_module,

@@ -474,3 +474,25 @@ fn asking_for_wasmer_without_the_feature_is_a_clear_error() {
     .expect_err("no wasmer in this build");
     assert!(err.to_string().contains("wasmer"), "{err}");
 }
+
+#[test]
+fn a_br_table_over_the_compilers_limit_is_refused() {
+    // `br_table` lists its targets, then the default label.
+    let targets = "0 ".repeat(weft_wasm::MAX_BR_TABLE_TARGETS as usize + 2);
+    let message = refusal(&format!(
+        r#"(module
+            (memory (export "memory") 1)
+            (func (export "deploy"))
+            (func (export "call") (block (br_table {targets} (i32.const 0)))))"#
+    ));
+    assert!(message.contains("br_table"), "{message}");
+    // At the limit it is accepted.
+    let targets = "0 ".repeat(weft_wasm::MAX_BR_TABLE_TARGETS as usize + 1);
+    check(&format!(
+        r#"(module
+            (memory (export "memory") 1)
+            (func (export "deploy"))
+            (func (export "call") (block (br_table {targets} (i32.const 0)))))"#
+    ))
+    .expect("a br_table at the limit is accepted");
+}
