@@ -224,12 +224,10 @@ impl Executor {
         self.engine.compilations()
     }
 
-    /// If `env` is a create whose init code is a WASM deployment payload, replaces the init
-    /// code by the EVM prefix that deploys it; `Err` with the reason if the module is
-    /// refused.
     /// Turn a WASM deployment's init code into the EVM prefix that runs its constructor,
     /// and set the code-size limits for the transaction: the engine's module limit for a
-    /// WASM deployment, Ethereum's (EIP-170/3860) for everything else.
+    /// WASM deployment, Ethereum's (EIP-170/3860) for everything else. `Err` with the
+    /// reason if the module is refused.
     fn prepare_wasm_create(&self, env: &mut TxEnv, cfg: &mut CfgEnv) -> Result<(), String> {
         let is_wasm = env.kind.is_create() && env.data.starts_with(WASM_MAGIC);
         if is_wasm {

@@ -178,12 +178,17 @@ where
                 Err(_) => Bytes::from_static(&REVERT_STUB),
             };
             inputs.set_init_code(code);
-            let cfg = host.cfg_mut();
-            let max = weft_wasm::Limits::default().max_module_size;
-            cfg.limit_contract_code_size = Some(max.max(cfg.limit_contract_code_size.unwrap_or(0)));
+            allow_module_code(host.cfg_mut(), weft_wasm::Limits::default().max_module_size);
         }
     }
     result
+}
+
+/// Raises the code-size limit (EIP-170) so that a module of up to `max_module` bytes can
+/// be deposited as a contract's code; never lowers it.
+fn allow_module_code(cfg: &mut CfgEnv, max_module: usize) {
+    let current = cfg.limit_contract_code_size.unwrap_or(0);
+    cfg.limit_contract_code_size = Some(max_module.max(current));
 }
 
 /// Builds the executor's EVM over `state`.
@@ -248,9 +253,11 @@ impl<'a, S: Storage> PrecompileProvider<WeftContext<'a, S>> for WeftPrecompiles 
         if let Some(result) = self.eth.run(ctx, inputs)? {
             return Ok(Some(result));
         }
-        let input = inputs.input.bytes(ctx);
+        // Every EVM call frame passes through here: nothing is copied until the callee is
+        // known to be WASM.
         let (code_hash, module, entry, frame_input) = if inputs.bytecode_address == WASM_CONSTRUCTOR
         {
+            let input = inputs.input.bytes(ctx);
             if inputs.scheme != CallScheme::DelegateCall {
                 return Ok(Some(halt(
                     InstructionResult::PrecompileError,
@@ -280,7 +287,7 @@ impl<'a, S: Storage> PrecompileProvider<WeftContext<'a, S>> for WeftPrecompiles 
                 // cache miss.
                 inputs.known_bytecode.1.original_bytes(),
                 Entry::Call,
-                input,
+                inputs.input.bytes(ctx),
             )
         };
         let engine = Arc::clone(&self.engine);
@@ -747,7 +754,7 @@ impl<S: Storage> Host for FrameHost<'_, '_, S> {
         let saved = self.ctx.cfg.limit_contract_code_size;
         if is_wasm {
             let max = self.precompiles.engine.config().limits.max_module_size;
-            self.ctx.cfg.limit_contract_code_size = Some(max.max(saved.unwrap_or(0)));
+            allow_module_code(&mut self.ctx.cfg, max);
         }
         let result = self.run_frame(FrameInput::Create(Box::new(inputs)));
         self.ctx.cfg.limit_contract_code_size = saved;

@@ -118,7 +118,7 @@ fn internal(e: impl std::fmt::Display) -> EngineError {
     EngineError::Internal(e.to_string())
 }
 
-type CacheKey = ([u8; 32], u32);
+pub(crate) type CacheKey = ([u8; 32], u32);
 
 /// A compiled, pre-linked, instrumented module and its instantiation fuel.
 pub(crate) struct Loaded {
@@ -383,63 +383,36 @@ impl Engine {
     pub fn prepare(&self, code_hash: [u8; 32], module: &[u8]) -> Result<(), ValidationError> {
         #[cfg(feature = "wasmer")]
         if let Some(wasmer) = &self.wasmer {
-            return wasmer.prepare(
-                code_hash,
-                module,
-                &self.config.limits,
-                self.config.cache_capacity,
-                || self.count_compilation(),
-            );
+            return wasmer.prepare(code_hash, module, &self.config, || self.count_compilation());
         }
         self.load(code_hash, module).map(|_| ())
     }
 
-    #[cfg(feature = "wasmer")]
     fn count_compilation(&self) {
         self.compilations.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The cached module, compiled now if absent (validating it first).
     fn load(&self, code_hash: [u8; 32], module: &[u8]) -> Result<Arc<Loaded>, ValidationError> {
-        let key = (code_hash, ENGINE_VERSION);
-        if let Some(pre) = self.cache.lock().get(&key) {
-            return Ok(pre);
-        }
-        // Compile outside the lock; two threads racing on one module both compile it and
-        // the cache keeps one.
-        validate(module, &self.config.limits)?;
-        let compile_error = |e: wasmtime::Error| ValidationError::Compile {
-            message: e.to_string(),
-        };
-        let instrumented =
-            crate::instrument::instrument(module, self.config.limits.max_memory_pages).map_err(
-                |e| ValidationError::Compile {
-                    message: e.to_string(),
-                },
-            )?;
-        let compiled = compile_guarded(|| {
-            wasmtime::Module::from_binary(&self.engine, &instrumented.bytes)
-                .map_err(|e| e.to_string())
-        })
-        .map_err(|message| ValidationError::Compile { message })?;
-        self.compilations.fetch_add(1, Ordering::Relaxed);
-        let pre = Arc::new(Loaded {
-            pre: self
-                .linker
-                .instantiate_pre(&compiled)
-                .map_err(compile_error)?,
-            startup_fuel: instrumented.startup_fuel,
-            exports: Exports::of(&compiled),
-        });
-        tracing::debug!(
-            code_hash = %Hex(&code_hash),
-            size = module.len(),
-            "compiled WASM module"
-        );
-        self.cache
-            .lock()
-            .insert(key, Arc::clone(&pre), self.config.cache_capacity);
-        Ok(pre)
+        load_cached(
+            &self.cache,
+            (code_hash, ENGINE_VERSION),
+            module,
+            &self.config,
+            || self.count_compilation(),
+            |instrumented| {
+                let compiled = wasmtime::Module::from_binary(&self.engine, &instrumented.bytes)
+                    .map_err(|e| e.to_string())?;
+                Ok(Loaded {
+                    pre: self
+                        .linker
+                        .instantiate_pre(&compiled)
+                        .map_err(|e| e.to_string())?,
+                    startup_fuel: instrumented.startup_fuel,
+                    exports: Exports::of(&compiled),
+                })
+            },
+        )
     }
 
     /// Runs `entry` of the module `module` (the stored code, whose hash is `code_hash`)
@@ -465,20 +438,13 @@ impl Engine {
                 entry,
                 host,
                 gas_limit,
-                &self.config.limits,
-                self.config.gas,
-                self.config.cache_capacity,
+                &self.config,
                 || self.count_compilation(),
             );
         }
         let pre = match self.load(code_hash, module) {
             Ok(pre) => pre,
-            Err(e) => {
-                return Ok(Outcome {
-                    status: Status::Trap(TrapKind::InvalidModule(e.to_string())),
-                    gas_used: gas_limit,
-                })
-            }
+            Err(e) => return Ok(trapped(TrapKind::InvalidModule(e.to_string()), gas_limit)),
         };
         let limits = self.store_limits();
         frame::with_store(&self.engine, host, limits, |store| {
@@ -518,12 +484,8 @@ fn run(
     gas_limit: u64,
 ) -> Result<Outcome, EngineError> {
     store.limiter(|state| &mut state.limits);
-    let trapped = |kind| Outcome {
-        status: Status::Trap(kind),
-        gas_used: gas_limit,
-    };
     let Some(initial) = initial_fuel(gas_limit, loaded.startup_fuel) else {
-        return Ok(trapped(TrapKind::OutOfGas));
+        return Ok(trapped(TrapKind::OutOfGas, gas_limit));
     };
     let result = (|| -> wasmtime::Result<()> {
         let missing =
@@ -574,6 +536,42 @@ fn run(
     })
 }
 
+/// A trap's outcome: all the frame's gas spent.
+pub(crate) fn trapped(kind: TrapKind, gas_limit: u64) -> Outcome {
+    Outcome {
+        status: Status::Trap(kind),
+        gas_used: gas_limit,
+    }
+}
+
+/// The cached module under `key`, made now on a miss the same way for every engine:
+/// validated, instrumented, then compiled by `compile` (under [`compile_guarded`]);
+/// `counted` is called for each compilation. Compiling happens outside the lock: two
+/// threads racing on one module both compile it and the cache keeps one.
+pub(crate) fn load_cached<T>(
+    cache: &Mutex<ModuleCache<T>>,
+    key: CacheKey,
+    module: &[u8],
+    config: &EngineConfig,
+    counted: impl FnOnce(),
+    compile: impl FnOnce(&instrument::Instrumented) -> Result<T, String>,
+) -> Result<Arc<T>, ValidationError> {
+    if let Some(loaded) = cache.lock().get(&key) {
+        return Ok(loaded);
+    }
+    validate(module, &config.limits)?;
+    let to_error = |message: String| ValidationError::Compile { message };
+    let instrumented = instrument::instrument(module, config.limits.max_memory_pages)
+        .map_err(|e| to_error(e.to_string()))?;
+    let loaded = Arc::new(compile_guarded(|| compile(&instrumented)).map_err(to_error)?);
+    counted();
+    tracing::debug!(code_hash = %Hex(&key.0), size = module.len(), "compiled WASM module");
+    cache
+        .lock()
+        .insert(key, Arc::clone(&loaded), config.cache_capacity);
+    Ok(loaded)
+}
+
 /// Runs a compiler on a module: a compiler panic (an engine bug a module can trigger) is
 /// a refused module, not a node crash.
 pub(crate) fn compile_guarded<T>(compile: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
@@ -609,10 +607,7 @@ pub(crate) fn settle(
     gas_limit: u64,
     output: impl FnOnce() -> Vec<u8>,
 ) -> Result<Outcome, EngineError> {
-    let trapped = |kind| Outcome {
-        status: Status::Trap(kind),
-        gas_used: gas_limit,
-    };
+    let trapped = |kind| trapped(kind, gas_limit);
     // No fuel at all (reserve included) means the last straight-line stretch overdrew it.
     let overdrawn = fuel_left < FUEL_RESERVE;
     let left = (fuel_left - FUEL_RESERVE.min(fuel_left)) / FUEL_PER_GAS;

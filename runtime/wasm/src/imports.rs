@@ -16,7 +16,7 @@ use wasmtime::{Caller, Linker, Val};
 
 use crate::frame::{Exit, FrameData, HostState};
 use crate::gas::{GasSchedule, FUEL_PER_GAS, FUEL_RESERVE};
-use crate::host::{CallKind, CallStatus, HostError};
+use crate::host::{CallKind, CallStatus, Host, HostError};
 use crate::outcome::TrapKind;
 
 pub(crate) type Res<T> = Result<T, Exit>;
@@ -247,54 +247,63 @@ pub(crate) fn emit_log<C: HostCtx>(
         .map_err(host_error)
 }
 
+/// The environment reads that write a value to memory: bounds, then `base` gas, then the
+/// host's answer.
+fn write_env<C: HostCtx, const N: usize>(
+    c: &mut C,
+    g: &GasSchedule,
+    out: i32,
+    read: impl FnOnce(&mut dyn Host) -> [u8; N],
+) -> Res<()> {
+    check(c, out, N as u64)?;
+    charge(c, g.base)?;
+    let v = read(c.frame().host());
+    write(c, out, &v)
+}
+
+/// The environment reads that return a number: `base` gas, then the host's answer.
+fn env_number<C: HostCtx>(
+    c: &mut C,
+    g: &GasSchedule,
+    read: impl FnOnce(&mut dyn Host) -> u64,
+) -> Res<i64> {
+    charge(c, g.base)?;
+    Ok(read(c.frame().host()) as i64)
+}
+
 /// Host function `caller` (`sdk/HOST_API.md`).
 pub(crate) fn caller<C: HostCtx>(c: &mut C, g: &GasSchedule, out: i32) -> Res<()> {
-    check(c, out, 20)?;
-    charge(c, g.base)?;
-    let v = c.frame().host().caller();
-    write(c, out, &v)
+    write_env(c, g, out, |h| h.caller())
 }
 
 /// Host function `origin` (`sdk/HOST_API.md`).
 pub(crate) fn origin<C: HostCtx>(c: &mut C, g: &GasSchedule, out: i32) -> Res<()> {
-    check(c, out, 20)?;
-    charge(c, g.base)?;
-    let v = c.frame().host().origin();
-    write(c, out, &v)
+    write_env(c, g, out, |h| h.origin())
 }
 
 /// Host function `address` (`sdk/HOST_API.md`).
 pub(crate) fn address<C: HostCtx>(c: &mut C, g: &GasSchedule, out: i32) -> Res<()> {
-    check(c, out, 20)?;
-    charge(c, g.base)?;
-    let v = c.frame().host().address();
-    write(c, out, &v)
+    write_env(c, g, out, |h| h.address())
 }
 
 /// Host function `call_value` (`sdk/HOST_API.md`).
 pub(crate) fn call_value<C: HostCtx>(c: &mut C, g: &GasSchedule, out: i32) -> Res<()> {
-    check(c, out, 32)?;
-    charge(c, g.base)?;
-    let v = c.frame().host().call_value();
-    write(c, out, &v)
+    write_env(c, g, out, |h| h.call_value())
 }
 
 /// Host function `block_number` (`sdk/HOST_API.md`).
 pub(crate) fn block_number<C: HostCtx>(c: &mut C, g: &GasSchedule) -> Res<i64> {
-    charge(c, g.base)?;
-    Ok(c.frame().host().block_number() as i64)
+    env_number(c, g, |h| h.block_number())
 }
 
 /// Host function `block_timestamp` (`sdk/HOST_API.md`).
 pub(crate) fn block_timestamp<C: HostCtx>(c: &mut C, g: &GasSchedule) -> Res<i64> {
-    charge(c, g.base)?;
-    Ok(c.frame().host().block_timestamp() as i64)
+    env_number(c, g, |h| h.block_timestamp())
 }
 
 /// Host function `chain_id` (`sdk/HOST_API.md`).
 pub(crate) fn chain_id<C: HostCtx>(c: &mut C, g: &GasSchedule) -> Res<i64> {
-    charge(c, g.base)?;
-    Ok(c.frame().host().chain_id() as i64)
+    env_number(c, g, |h| h.chain_id())
 }
 
 /// Host function `gas_left` (`sdk/HOST_API.md`).
@@ -426,13 +435,8 @@ pub(crate) fn keccak256<C: HostCtx>(
     len: i32,
     out: i32,
 ) -> Res<()> {
-    let len = length(len);
-    check(c, ptr, len)?;
-    check(c, out, 32)?;
-    charge(c, per_word(g.keccak_base, g.keccak_per_word, len))?;
-    let data = read(c, ptr, len)?;
-    let hash = c.frame().host().keccak256(&data);
-    write(c, out, &hash)
+    let cost = |len| per_word(g.keccak_base, g.keccak_per_word, len);
+    hash_into(c, ptr, len, out, cost, |h, data| h.keccak256(data))
 }
 
 /// Host function `chain_hash` (`sdk/HOST_API.md`).
@@ -443,13 +447,27 @@ pub(crate) fn chain_hash<C: HostCtx>(
     len: i32,
     out: i32,
 ) -> Res<()> {
+    let cost = |len| per_word(g.chain_hash_base, g.chain_hash_per_word, len);
+    hash_into(c, ptr, len, out, cost, |h, data| h.chain_hash(data))
+}
+
+/// The hash functions: bounds of input and output, gas for `len` bytes, then the host's
+/// hash of the input written at `out`.
+fn hash_into<C: HostCtx>(
+    c: &mut C,
+    ptr: i32,
+    len: i32,
+    out: i32,
+    cost: impl FnOnce(u64) -> u64,
+    hash: impl FnOnce(&mut dyn Host, &[u8]) -> [u8; 32],
+) -> Res<()> {
     let len = length(len);
     check(c, ptr, len)?;
     check(c, out, 32)?;
-    charge(c, per_word(g.chain_hash_base, g.chain_hash_per_word, len))?;
+    charge(c, cost(len))?;
     let data = read(c, ptr, len)?;
-    let hash = c.frame().host().chain_hash(&data);
-    write(c, out, &hash)
+    let digest = hash(c.frame().host(), &data);
+    write(c, out, &digest)
 }
 
 /// Invokes `$define!` with the table of host functions: `name(args: types) -> result;`,

@@ -18,14 +18,16 @@ use wasmer::{
     Store, Value,
 };
 
-use crate::engine::{compile_guarded, initial_fuel, settle, EngineError, Failure};
+use crate::engine::{
+    initial_fuel, load_cached, settle, trapped, EngineConfig, EngineError, Failure,
+};
 use crate::frame::{self, Exit, FrameData};
 use crate::gas::GasSchedule;
 use crate::host::Host;
 use crate::imports::{self, host_functions, HostCtx, Res};
 use crate::instrument;
-use crate::outcome::{Outcome, Status, TrapKind};
-use crate::validate::{validate, Limits, ValidationError};
+use crate::outcome::{Outcome, TrapKind};
+use crate::validate::ValidationError;
 use crate::Entry;
 
 /// A compiled instrumented module and its instantiation fuel.
@@ -57,38 +59,29 @@ impl WasmerEngine {
         }
     }
 
-    /// The cached module, validated, instrumented and compiled now if absent; `compiled`
+    /// The cached module, validated, instrumented and compiled now if absent; `counted`
     /// is called on a cache miss.
     fn load(
         &self,
         code_hash: [u8; 32],
         module: &[u8],
-        limits: &Limits,
-        capacity: usize,
-        compiled: impl FnOnce(),
+        config: &EngineConfig,
+        counted: impl FnOnce(),
     ) -> Result<Arc<Loaded>, ValidationError> {
-        let key = (code_hash, crate::ENGINE_VERSION);
-        if let Some(loaded) = self.cache.lock().get(&key) {
-            return Ok(loaded);
-        }
-        validate(module, limits)?;
-        let instrumented =
-            instrument::instrument(module, limits.max_memory_pages).map_err(|e| {
-                ValidationError::Compile {
-                    message: e.to_string(),
-                }
-            })?;
-        let compiled_module = compile_guarded(|| {
-            Module::new(&self.engine, &instrumented.bytes).map_err(|e| e.to_string())
-        })
-        .map_err(|message| ValidationError::Compile { message })?;
-        compiled();
-        let loaded = Arc::new(Loaded {
-            module: compiled_module,
-            startup_fuel: instrumented.startup_fuel,
-        });
-        self.cache.lock().insert(key, Arc::clone(&loaded), capacity);
-        Ok(loaded)
+        load_cached(
+            &self.cache,
+            (code_hash, crate::ENGINE_VERSION),
+            module,
+            config,
+            counted,
+            |instrumented| {
+                Ok(Loaded {
+                    module: Module::new(&self.engine, &instrumented.bytes)
+                        .map_err(|e| e.to_string())?,
+                    startup_fuel: instrumented.startup_fuel,
+                })
+            },
+        )
     }
 
     /// Whether the module is cached.
@@ -108,12 +101,10 @@ impl WasmerEngine {
         &self,
         code_hash: [u8; 32],
         module: &[u8],
-        limits: &Limits,
-        capacity: usize,
-        compiled: impl FnOnce(),
+        config: &EngineConfig,
+        counted: impl FnOnce(),
     ) -> Result<(), ValidationError> {
-        self.load(code_hash, module, limits, capacity, compiled)
-            .map(|_| ())
+        self.load(code_hash, module, config, counted).map(|_| ())
     }
 
     /// Runs `entry` of `module` for one frame: [`Engine::execute`](crate::Engine::execute)
@@ -126,26 +117,17 @@ impl WasmerEngine {
         entry: Entry,
         host: &mut dyn Host,
         gas_limit: u64,
-        limits: &Limits,
-        gas: GasSchedule,
-        capacity: usize,
-        compiled: impl FnOnce(),
+        config: &EngineConfig,
+        counted: impl FnOnce(),
     ) -> Result<Outcome, EngineError> {
-        let loaded = match self.load(code_hash, module, limits, capacity, compiled) {
+        let loaded = match self.load(code_hash, module, config, counted) {
             Ok(loaded) => loaded,
-            Err(e) => {
-                return Ok(Outcome {
-                    status: Status::Trap(TrapKind::InvalidModule(e.to_string())),
-                    gas_used: gas_limit,
-                })
-            }
+            Err(e) => return Ok(trapped(TrapKind::InvalidModule(e.to_string()), gas_limit)),
         };
         let Some(initial) = initial_fuel(gas_limit, loaded.startup_fuel) else {
-            return Ok(Outcome {
-                status: Status::Trap(TrapKind::OutOfGas),
-                gas_used: gas_limit,
-            });
+            return Ok(trapped(TrapKind::OutOfGas, gas_limit));
         };
+        let gas = config.gas;
         frame::with_frame(host, |frame| {
             let mut store = Store::new(self.engine.clone());
             let env = FunctionEnv::new(

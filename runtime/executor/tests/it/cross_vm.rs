@@ -68,11 +68,13 @@ fn count_of<S: weft_storage::Storage>(chain: &Chain<S>, counter: Address) -> U25
     U256::abi_decode(&ok(chain.call(counter, countCall {}.abi_encode()))).unwrap()
 }
 
-#[test]
-fn wasm_calls_solidity_typed_caught_and_static() {
-    let mut chain = Chain::new();
-    let counter = chain.deploy(bytecode("0.8.37", "Counter"), &[]);
-    let caller = deploy(&mut chain, module("caller"));
+/// What a Caller (either twin) does with a Counter (either twin): two typed increments,
+/// a caught `Error(string)`, a static read — the same in every pairing of the VMs.
+pub(crate) fn caller_drives_counter<S: weft_storage::Storage>(
+    chain: &mut Chain<S>,
+    caller: Address,
+    counter: Address,
+) {
     for expected in 1..=2u64 {
         let r = chain.send(
             TxKind::Call(caller),
@@ -81,8 +83,8 @@ fn wasm_calls_solidity_typed_caught_and_static() {
         assert!(r.status.is_success(), "{r:?}");
         assert_eq!(U256::abi_decode(&r.output).unwrap(), U256::from(expected));
     }
-    assert_eq!(count_of(&chain, counter), U256::from(2));
-    // Solidity's `Error(string)` reaches the Rust caller, which catches it.
+    assert_eq!(count_of(chain, counter), U256::from(2));
+    // The callee's `Error(string)` reaches the caller, which catches it.
     let caught = chain.send(
         TxKind::Call(caller),
         callFailCatchCall { counter }.abi_encode(),
@@ -92,6 +94,14 @@ fn wasm_calls_solidity_typed_caught_and_static() {
     assert_eq!((ret.ok, ret.reason.as_str()), (false, "counter failed"));
     let read = ok(chain.call(caller, staticReadCall { counter }.abi_encode()));
     assert_eq!(U256::abi_decode(&read).unwrap(), U256::from(2));
+}
+
+#[test]
+fn wasm_calls_solidity_typed_caught_and_static() {
+    let mut chain = Chain::new();
+    let counter = chain.deploy(bytecode("0.8.37", "Counter"), &[]);
+    let caller = deploy(&mut chain, module("caller"));
+    caller_drives_counter(&mut chain, caller, counter);
 }
 
 #[test]

@@ -167,27 +167,7 @@ fn evm_contract_calls_wasm_contract() {
     let mut chain = Chain::new();
     let counter = deploy(&mut chain, module("callee"));
     let caller = chain.deploy(bytecode("0.8.37", "Caller"), &[]);
-    for expected in 1..=2u64 {
-        let r = chain.send(
-            TxKind::Call(caller),
-            callIncrementCall { counter }.abi_encode(),
-        );
-        assert!(r.status.is_success(), "{r:?}");
-        assert_eq!(U256::abi_decode(&r.output).unwrap(), U256::from(expected));
-    }
-    let out = ok(chain.call(counter, countCall {}.abi_encode()));
-    assert_eq!(U256::abi_decode(&out).unwrap(), U256::from(2));
-    // A WASM revert reaches the EVM caller's try/catch with its reason.
-    let caught = chain.send(
-        TxKind::Call(caller),
-        callFailCatchCall { counter }.abi_encode(),
-    );
-    assert!(caught.status.is_success(), "{caught:?}");
-    let ret = callFailCatchCall::abi_decode_returns(&caught.output).unwrap();
-    assert_eq!((ret.ok, ret.reason.as_str()), (false, "counter failed"));
-    // STATICCALL into WASM reads.
-    let read = ok(chain.call(caller, staticReadCall { counter }.abi_encode()));
-    assert_eq!(U256::abi_decode(&read).unwrap(), U256::from(2));
+    crate::cross_vm::caller_drives_counter(&mut chain, caller, counter);
 }
 
 #[test]

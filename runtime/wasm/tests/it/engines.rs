@@ -43,19 +43,7 @@ fn both(module: &[u8], input: &[u8], gas: u64) -> Outcome {
 fn modules() -> Vec<(&'static str, Vec<u8>)> {
     vec![
         ("echo", echo()),
-        (
-            "loop",
-            call_contract(
-                "(local $i i32) (local $n i32)
-                 (call $input_copy (i32.const 0) (i32.const 0) (i32.const 4))
-                 (local.set $n (i32.load (i32.const 0)))
-                 (block $done
-                   (loop $again
-                     (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-                     (local.set $i (i32.add (local.get $i) (i32.const 1)))
-                     (br $again)))",
-            ),
-        ),
+        ("loop", crate::gas::looper()),
         (
             "storage and logs",
             call_contract(

@@ -5,7 +5,7 @@ use weft_wasm::{CallStatus, Entry, Status, TrapKind};
 use crate::common::*;
 
 /// A loop of `n` iterations (`n` from the first input byte × 256 + second).
-fn looper() -> Vec<u8> {
+pub(crate) fn looper() -> Vec<u8> {
     call_contract(
         "(local $i i32) (local $n i32)
          (call $input_copy (i32.const 0) (i32.const 0) (i32.const 4))
