@@ -9,7 +9,6 @@
 
 #![allow(missing_docs)] // criterion_group! generates undocumented functions.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use alloy_sol_types::{sol, SolCall, SolValue};
@@ -18,13 +17,11 @@ use revm::context::TxEnv;
 use revm::database::{CacheDB, EmptyDB};
 use revm::primitives::hardfork::SpecId;
 use revm::{Context, ExecuteCommitEvm, MainBuilder, MainContext};
-use weft_crypto::{KeyPair, SuiteId};
-use weft_executor::Executor;
-use weft_ledger::{Genesis, Ledger};
+use weft_benches::{solidity, BenchChain};
 use weft_storage::memory::MemoryStorage;
 use weft_storage::Storage;
 use weft_storage_rocksdb::RocksStorage;
-use weft_types::{Address, Bytes, NativeTx, Transaction, TxKind, VerifiedTx, U256};
+use weft_types::{Address, Bytes, TxKind, VerifiedTx, U256};
 
 const BLOCK: usize = 1000;
 
@@ -33,23 +30,9 @@ sol! {
 }
 
 fn erc20_creation() -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../contracts/solidity/artifacts/0.8.37/ERC20Token.json");
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("artifact")).expect("json");
-    let mut code =
-        alloy_primitives::hex::decode(json["bytecode"].as_str().expect("bytecode")).expect("hex");
+    let mut code = solidity("ERC20Token");
     code.extend_from_slice(&("Bench".to_string(), "B".to_string(), U256::MAX).abi_encode_params());
     code
-}
-
-fn genesis() -> Genesis {
-    Genesis::new(
-        20,
-        "group0",
-        SuiteId::Standard,
-        &[KeyPair::generate(SuiteId::Standard).public().0.into()],
-    )
 }
 
 fn recipient(i: u64) -> Address {
@@ -66,67 +49,26 @@ fn transfer_input(i: u64) -> Vec<u8> {
     .abi_encode()
 }
 
+/// A chain holding the ERC20 token, sending transfers from the token's holder.
 struct WeftChain<S: Storage> {
-    ledger: Ledger<S>,
-    executor: Executor,
-    key: KeyPair,
+    chain: BenchChain<S>,
     token: Address,
-    nonce: u64,
 }
 
 impl<S: Storage> WeftChain<S> {
     fn new(store: S) -> Self {
-        let ledger = Ledger::open(store, genesis()).expect("ledger");
-        let executor = Executor::new(20);
-        let key = KeyPair::generate(SuiteId::Standard);
-        let mut chain = WeftChain {
-            ledger,
-            executor,
-            key,
-            token: Address::ZERO,
-            nonce: 0,
-        };
-        let deploy = chain.tx(TxKind::Create, erc20_creation());
-        chain.commit(vec![deploy]);
-        chain.token = chain.key.address().create(0);
-        chain
-    }
-
-    fn tx(&mut self, to: TxKind, input: Vec<u8>) -> VerifiedTx {
-        self.nonce += 1;
-        let tx = NativeTx {
-            chain_id: 20,
-            group_id: "group0".into(),
-            block_limit: 1000,
-            nonce: U256::from(self.nonce),
-            to,
-            value: U256::ZERO,
-            gas_limit: 5_000_000,
-            input: input.into(),
-            abi: String::new(),
-        };
-        Transaction::Native(tx.sign(&self.key).expect("sign"))
-            .verify(self.ledger.suite())
-            .expect("verify")
+        let mut chain = BenchChain::new(store);
+        let token = chain.deploy(erc20_creation());
+        WeftChain { chain, token }
     }
 
     fn transfers(&mut self, start: u64) -> Vec<VerifiedTx> {
         (start..start + BLOCK as u64)
-            .map(|i| self.tx(TxKind::Call(self.token), transfer_input(i)))
+            .map(|i| {
+                self.chain
+                    .tx(TxKind::Call(self.token), transfer_input(i), 5_000_000)
+            })
             .collect()
-    }
-
-    fn commit(&self, txs: Vec<VerifiedTx>) {
-        let ctx = self
-            .executor
-            .next_block_context(&self.ledger, 0, Address::ZERO)
-            .expect("ctx");
-        let commit = self
-            .executor
-            .build_block(&self.ledger, &ctx, 0, txs)
-            .expect("execute");
-        assert!(commit.receipts.iter().all(|r| r.status.is_success()));
-        self.ledger.commit_block(commit).expect("commit");
     }
 }
 
@@ -139,15 +81,16 @@ fn erc20(c: &mut Criterion) {
     // same state).
     let mut weft = WeftChain::new(MemoryStorage::new(weft_ledger::tables::ALL));
     let block = weft.transfers(0);
-    let ctx = weft
+    let chain = &weft.chain;
+    let ctx = chain
         .executor
-        .next_block_context(&weft.ledger, 0, Address::ZERO)
+        .next_block_context(&chain.ledger, 0, Address::ZERO)
         .expect("ctx");
     group.bench_function("weft_memory_1000", |b| {
         b.iter(|| {
-            let outcome = weft
+            let outcome = chain
                 .executor
-                .execute_block(&weft.ledger, &ctx, &block)
+                .execute_block(&chain.ledger, &ctx, &block)
                 .expect("execute");
             assert!(outcome.receipts[BLOCK - 1].status.is_success());
             outcome
@@ -155,7 +98,7 @@ fn erc20(c: &mut Criterion) {
     });
 
     // Plain revm on its own in-memory database, same bytecode and calls.
-    let sender = weft.key.address();
+    let sender = weft.chain.key.address();
     let mut db = CacheDB::new(EmptyDB::default());
     let mut evm = Context::mainnet()
         .with_db(&mut db)
@@ -208,7 +151,7 @@ fn erc20(c: &mut Criterion) {
                 let txs = rocks.transfers(next);
                 next += BLOCK as u64;
                 let started = Instant::now();
-                rocks.commit(txs);
+                rocks.chain.commit(txs);
                 spent += started.elapsed();
             }
             spent

@@ -6,8 +6,9 @@
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use weft_benches::genesis;
 use weft_crypto::{KeyPair, SuiteId};
-use weft_ledger::{BlockCommit, Genesis, Ledger, StateChanges};
+use weft_ledger::{BlockCommit, Ledger, StateChanges};
 use weft_storage_rocksdb::RocksStorage;
 use weft_types::{
     Address, BlockHeader, Bytes, Log, NativeTx, Receipt, Transaction, TransactionStatus, TxKind,
@@ -15,15 +16,6 @@ use weft_types::{
 };
 
 const TXS: usize = 1000;
-
-fn genesis() -> Genesis {
-    Genesis::new(
-        20,
-        "group0",
-        SuiteId::Standard,
-        &[KeyPair::generate(SuiteId::Standard).public().0.into()],
-    )
-}
 
 fn transactions(key: &KeyPair, start: u64) -> Vec<VerifiedTx> {
     (0..TXS as u64)

@@ -17,11 +17,10 @@ use std::sync::OnceLock;
 
 use alloy_sol_types::{sol, SolCall, SolValue};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use weft_crypto::{KeyPair, SuiteId};
-use weft_executor::{CallRequest, Executor};
-use weft_ledger::{Genesis, Ledger};
+use weft_benches::{root, solidity, BenchChain};
+use weft_executor::CallRequest;
 use weft_storage::memory::MemoryStorage;
-use weft_types::{Address, Bytes, NativeTx, Transaction, TxKind, VerifiedTx, U256};
+use weft_types::{Address, Bytes, TxKind, VerifiedTx, U256};
 use weft_wasm::{
     CallKind, CallResult, CreateResult, Engine, EngineConfig, Entry, Host, HostError, Status,
 };
@@ -35,10 +34,6 @@ sol! {
     function count() returns (uint256);
     function increment() returns (uint256);
     function transfer(address to, uint256 amount) returns (bool);
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 /// The Rust contracts, built once by `contracts/wasm/build.sh`.
@@ -56,106 +51,35 @@ fn wasm(name: &str) -> Vec<u8> {
     std::fs::read(dir.join(format!("{name}.wasm"))).expect("built module")
 }
 
-/// A Solidity artifact's creation code.
-fn solidity(name: &str) -> Vec<u8> {
-    let path = root().join(format!("contracts/solidity/artifacts/0.8.37/{name}.json"));
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("artifact")).expect("json");
-    alloy_primitives::hex::decode(json["bytecode"].as_str().expect("bytecode")).expect("hex")
+type Chain = BenchChain<MemoryStorage>;
+
+fn chain() -> Chain {
+    BenchChain::new(MemoryStorage::new(weft_ledger::tables::ALL))
 }
 
-struct Chain {
-    ledger: Ledger<MemoryStorage>,
-    executor: Executor,
-    key: KeyPair,
-    nonce: u64,
+/// An `eth_call` of `data` to `to`, with ample gas.
+fn request(chain: &Chain, to: Address, data: &[u8]) -> CallRequest {
+    CallRequest {
+        from: chain.key.address(),
+        to: TxKind::Call(to),
+        data: Bytes::copy_from_slice(data),
+        gas: Some(1_000_000_000),
+        ..Default::default()
+    }
 }
 
-impl Chain {
-    fn new() -> Self {
-        let key = KeyPair::generate(SuiteId::Standard);
-        let genesis = Genesis::new(20, "group0", SuiteId::Standard, &[key.public().0.into()]);
-        Chain {
-            ledger: Ledger::open(MemoryStorage::new(weft_ledger::tables::ALL), genesis)
-                .expect("ledger"),
-            executor: Executor::new(20),
-            key,
-            nonce: 0,
-        }
-    }
-
-    fn tx(&mut self, to: TxKind, input: Vec<u8>, gas_limit: u64) -> VerifiedTx {
-        self.nonce += 1;
-        let tx = NativeTx {
-            chain_id: 20,
-            group_id: "group0".into(),
-            block_limit: self.ledger.block_number() + 100,
-            nonce: U256::from(self.nonce),
-            to,
-            value: U256::ZERO,
-            gas_limit,
-            input: input.into(),
-            abi: String::new(),
-        };
-        Transaction::Native(tx.sign(&self.key).expect("sign"))
-            .verify(self.ledger.suite())
-            .expect("verify")
-    }
-
-    fn commit(&mut self, txs: Vec<VerifiedTx>) {
-        let ctx = self
-            .executor
-            .next_block_context(&self.ledger, 0, Address::ZERO)
-            .expect("ctx");
-        let commit = self
-            .executor
-            .build_block(&self.ledger, &ctx, 0, txs)
-            .expect("execute");
-        assert!(
-            commit.receipts.iter().all(|r| r.status.is_success()),
-            "{:?}",
-            commit.receipts
-        );
-        self.ledger.commit_block(commit).expect("commit");
-    }
-
-    fn deploy(&mut self, code: Vec<u8>) -> Address {
-        let address = self.key.address().create(self.nonce_of_creates());
-        let tx = self.tx(TxKind::Create, code, 50_000_000);
-        self.commit(vec![tx]);
-        address
-    }
-
-    /// The account nonce: only creates bump it for native transactions.
-    fn nonce_of_creates(&self) -> u64 {
-        self.executor
-            .account(&self.ledger, &self.key.address(), None)
-            .expect("account")
-            .nonce
-    }
-
-    fn request(&self, to: Address, data: &[u8]) -> CallRequest {
-        CallRequest {
-            from: self.key.address(),
-            to: TxKind::Call(to),
-            data: Bytes::copy_from_slice(data),
-            gas: Some(1_000_000_000),
-            ..Default::default()
-        }
-    }
-
-    fn call(&self, request: &CallRequest) -> (Bytes, u64) {
-        let out = self
-            .executor
-            .call(&self.ledger, request, None)
-            .expect("call");
-        assert!(out.status.is_success(), "{out:?}");
-        (out.output, out.gas_used)
-    }
+/// Runs `request`; its output and gas (it must succeed).
+fn call(chain: &Chain, request: &CallRequest) -> (Bytes, u64) {
+    let out = chain
+        .executor
+        .call(&chain.ledger, request, None)
+        .expect("call");
+    assert!(out.status.is_success(), "{out:?}");
+    (out.output, out.gas_used)
 }
 
 fn compute(c: &mut Criterion) {
-    let mut chain = Chain::new();
+    let mut chain = chain();
     let rust = chain.deploy(wasm("compute"));
     let sol = chain.deploy(solidity("Compute"));
     let work: [(&str, Vec<u8>); 3] = [
@@ -185,26 +109,28 @@ fn compute(c: &mut Criterion) {
     let mut group = c.benchmark_group("compute");
     group.sample_size(10);
     for (name, data) in work {
-        let (rust_req, sol_req) = (chain.request(rust, &data), chain.request(sol, &data));
-        let (rust_out, rust_gas) = chain.call(&rust_req);
-        let (sol_out, sol_gas) = chain.call(&sol_req);
+        let (rust_req, sol_req) = (request(&chain, rust, &data), request(&chain, sol, &data));
+        let (rust_out, rust_gas) = call(&chain, &rust_req);
+        let (sol_out, sol_gas) = call(&chain, &sol_req);
         assert_eq!(rust_out, sol_out, "{name}: the twins disagree");
         eprintln!("gas {name}: wasm {rust_gas}, evm {sol_gas}");
-        group.bench_function(format!("{name}/wasm"), |b| b.iter(|| chain.call(&rust_req)));
-        group.bench_function(format!("{name}/evm"), |b| b.iter(|| chain.call(&sol_req)));
+        group.bench_function(format!("{name}/wasm"), |b| {
+            b.iter(|| call(&chain, &rust_req))
+        });
+        group.bench_function(format!("{name}/evm"), |b| b.iter(|| call(&chain, &sol_req)));
     }
     group.finish();
 }
 
 fn trivial_call(c: &mut Criterion) {
-    let mut chain = Chain::new();
+    let mut chain = chain();
     let rust = chain.deploy(wasm("callee"));
     let sol = chain.deploy(solidity("Counter"));
     let data = countCall {}.abi_encode();
-    let (rust_req, sol_req) = (chain.request(rust, &data), chain.request(sol, &data));
+    let (rust_req, sol_req) = (request(&chain, rust, &data), request(&chain, sol, &data));
     let mut group = c.benchmark_group("trivial_call");
-    group.bench_function("wasm", |b| b.iter(|| chain.call(&rust_req)));
-    group.bench_function("evm", |b| b.iter(|| chain.call(&sol_req)));
+    group.bench_function("wasm", |b| b.iter(|| call(&chain, &rust_req)));
+    group.bench_function("evm", |b| b.iter(|| call(&chain, &sol_req)));
     group.finish();
 }
 
@@ -313,7 +239,7 @@ fn erc20(c: &mut Criterion) {
         ("wasm", wasm("erc20")),
         ("solidity", solidity("ERC20Token")),
     ] {
-        let mut chain = Chain::new();
+        let mut chain = chain();
         code.extend_from_slice(&args);
         let token = chain.deploy(code);
         let block: Vec<VerifiedTx> = (0..BLOCK as u64)

@@ -462,13 +462,9 @@ pub(crate) fn block_gas_limit(ctx: &Ctx) -> RpcResult<u64> {
 /// Block `number` as an Ethereum block object, or null.
 fn eth_block_at(ctx: &Ctx, number: BlockNumber, full: bool) -> RpcResult<Value> {
     let api = &*ctx.api;
-    let Some(block) = api.block(number).map_err(fault)? else {
+    let Some((block, hash)) = crate::native::block_with_hash(api, number)? else {
         return Ok(Value::Null);
     };
-    let hash = api
-        .block_hash(number)
-        .map_err(fault)?
-        .ok_or_else(|| internal(format!("block {number} has no hash")))?;
     let receipts = api.block_receipts(number).map_err(fault)?;
     let view = EthBlock {
         block: &block,
@@ -589,6 +585,11 @@ fn uncle_count_by_hash(ctx: &Ctx, p: &Params) -> RpcResult<Value> {
 fn get_logs(ctx: &Ctx, p: &Params) -> RpcResult<Value> {
     p.at_most(1)?;
     let query = LogQuery::parse(p.req(0, "a filter object")?, "params[0]")?;
+    logs_of(ctx, &query)
+}
+
+/// The logs `query` matches, in its block range (empty if the range is empty).
+fn logs_of(ctx: &Ctx, query: &LogQuery) -> RpcResult<Value> {
     match query.range(&*ctx.api, ctx.max_log_blocks)? {
         Some((from, to)) => Ok(Value::Array(filters::scan_logs(
             &*ctx.api,
@@ -686,15 +687,7 @@ fn get_filter_changes(ctx: &Ctx, p: &Params) -> RpcResult<Value> {
 fn get_filter_logs(ctx: &Ctx, p: &Params) -> RpcResult<Value> {
     let id = filter_id(p)?;
     match ctx.filters.kind(id)? {
-        FilterKind::Logs(query) => match query.range(&*ctx.api, ctx.max_log_blocks)? {
-            Some((from, to)) => Ok(Value::Array(filters::scan_logs(
-                &*ctx.api,
-                &query.matcher,
-                from,
-                to,
-            )?)),
-            None => Ok(json!([])),
-        },
+        FilterKind::Logs(query) => logs_of(ctx, &query),
         _ => Err(invalid(format!(
             "params[0]: filter {id} is not a log filter; use eth_getFilterChanges"
         ))),

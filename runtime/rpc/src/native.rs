@@ -209,6 +209,21 @@ fn block_flags(p: &Params) -> RpcResult<(bool, bool)> {
     Ok((flag(3)?.unwrap_or(true), flag(4)?.unwrap_or(true)))
 }
 
+/// Block `number` and its hash; `None` past the chain's head.
+pub(crate) fn block_with_hash(
+    api: &dyn ChainApi,
+    number: u64,
+) -> RpcResult<Option<(weft_types::Block, B256)>> {
+    let Some(block) = api.block(number).map_err(fault)? else {
+        return Ok(None);
+    };
+    let hash = api
+        .block_hash(number)
+        .map_err(fault)?
+        .ok_or_else(|| internal(format!("block {number} has no hash")))?;
+    Ok(Some((block, hash)))
+}
+
 fn native_block_at(
     ctx: &Ctx,
     number: u64,
@@ -216,13 +231,9 @@ fn native_block_at(
     only_hashes: bool,
 ) -> RpcResult<Value> {
     let api = &*ctx.api;
-    let Some(block) = api.block(number).map_err(fault)? else {
+    let Some((block, hash)) = block_with_hash(api, number)? else {
         return Ok(Value::Null);
     };
-    let hash = api
-        .block_hash(number)
-        .map_err(fault)?
-        .ok_or_else(|| internal(format!("block {number} has no hash")))?;
     let group = api.group_id();
     let full;
     let txs = if only_header {

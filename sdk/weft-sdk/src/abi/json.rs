@@ -108,33 +108,29 @@ const fn write_param(w: &mut Writer<'_>, name: &[u8], ty: &[u8], indexed: Option
         push(w, b"tuple");
         push(w, sub(ty, close + 1, ty.len()));
         push(w, b"\"");
-        if let Some(ix) = indexed {
-            push(
-                w,
-                if ix {
-                    b",\"indexed\":true"
-                } else {
-                    b",\"indexed\":false"
-                },
-            );
-        }
+        push_indexed(w, indexed);
         push(w, b",\"components\":[");
         write_list(w, sub(ty, 1, close), &[], None);
         push(w, b"]}");
     } else {
         push(w, ty);
         push(w, b"\"");
-        if let Some(ix) = indexed {
-            push(
-                w,
-                if ix {
-                    b",\"indexed\":true"
-                } else {
-                    b",\"indexed\":false"
-                },
-            );
-        }
+        push_indexed(w, indexed);
         push(w, b"}");
+    }
+}
+
+/// An event parameter's `"indexed"` member; nothing for other parameters.
+const fn push_indexed(w: &mut Writer<'_>, indexed: Option<bool>) {
+    if let Some(ix) = indexed {
+        push(
+            w,
+            if ix {
+                b",\"indexed\":true"
+            } else {
+                b",\"indexed\":false"
+            },
+        );
     }
 }
 
