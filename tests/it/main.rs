@@ -3,4 +3,9 @@
 
 #![allow(clippy::unwrap_used)] // Tests unwrap freely: a panic is a failure report.
 
+mod auth;
+mod crud;
 mod ledger_on_rocksdb;
+mod plugin_loader;
+mod plugins;
+mod sigs;

@@ -75,6 +75,7 @@
 
 #![warn(missing_docs)]
 
+mod plugins;
 mod state;
 mod wasm;
 
@@ -114,6 +115,9 @@ pub enum ExecError {
     /// revm reported an internal error (not a contract failure).
     #[error("EVM internal error: {0}")]
     Evm(String),
+    /// The system precompiles' storage could not be read.
+    #[error("precompile state: {0}")]
+    Plugin(String),
     /// A read-only call named a height the ledger does not have.
     #[error("block {requested} does not exist; the latest block is {latest}")]
     UnknownBlock {
@@ -151,6 +155,11 @@ pub struct BlockOutcome {
     pub state: weft_ledger::StateChanges,
     /// Gas used by all transactions.
     pub gas_used: u64,
+    /// System config changes made through SystemConfig `0x1000`, effective from the next
+    /// block.
+    pub config: Vec<(String, String)>,
+    /// The node list set through Consensus `0x1003` for the next block, if changed.
+    pub nodes: Option<weft_ledger::NodeList>,
 }
 
 /// An account as of some block.
@@ -198,6 +207,7 @@ pub struct Executor {
     chain_id: u64,
     engine: Arc<weft_wasm::Engine>,
     codes: CodeCache,
+    precompiles: weft_precompiles::Registry,
 }
 
 impl Executor {
@@ -216,7 +226,20 @@ impl Executor {
             chain_id,
             engine: Arc::new(engine),
             codes: CodeCache::default(),
+            precompiles: weft_precompiles::Registry::builtins(),
         }
+    }
+
+    /// The same executor with `registry`'s precompiles (the built-ins and the loaded
+    /// plugins; the built-ins alone by default).
+    pub fn with_precompiles(mut self, registry: weft_precompiles::Registry) -> Self {
+        self.precompiles = registry;
+        self
+    }
+
+    /// The precompiles this executor runs.
+    pub fn precompiles(&self) -> &weft_precompiles::Registry {
+        &self.precompiles
     }
 
     /// How many WASM modules the executor's engine has compiled so far (cache misses).
@@ -314,12 +337,15 @@ impl Executor {
     ) -> Result<BlockOutcome, ExecError> {
         let state =
             BlockState::new(ledger, StateVersion::Latest).with_code_cache(self.codes.clone());
+        let setup = plugins::PluginSetup::for_block(&self.precompiles, ledger, ctx.number);
+        let suite = plugins::suite_of(ledger.suite());
         let mut evm = wasm::build_evm(
             state,
             self.cfg(ctx),
             Self::block_env(ctx),
             Arc::clone(&self.engine),
             ledger.suite(),
+            setup.clone(),
         );
         let mut receipts = Vec::with_capacity(txs.len());
         let mut gas_used = 0u64;
@@ -340,8 +366,32 @@ impl Executor {
             }
             evm.ctx.cfg.disable_nonce_check = is_native;
             let (sender, nonce_before, is_create) = (env.caller, env.nonce, env.kind.is_create());
+            let tx_env = plugins::tx_env(sender, ctx.number, ctx.timestamp_ms, suite);
+            if is_create {
+                let db = &mut evm.ctx.journaled_state.database;
+                if plugins::may_deploy(&setup, db, sender, tx_env)
+                    != weft_plugin_abi::Verdict::Allow
+                {
+                    // Refused before execution: no gas is used and nothing changes.
+                    let mut receipt = failed(TransactionStatus::PermissionDenied, 0);
+                    receipt.output =
+                        Bytes::from(format!("{sender} may not deploy contracts").into_bytes());
+                    receipts.push(receipt);
+                    continue;
+                }
+            }
             let receipt = match evm.transact(env) {
                 Ok(ExecResultAndState { result, mut state }) => {
+                    let mut created: Vec<Address> = if result.is_success() {
+                        state
+                            .iter()
+                            .filter(|(_, account)| account.is_created())
+                            .map(|(address, _)| *address)
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
+                    created.sort();
                     if is_native && !is_create {
                         // A native call's replay protection is its random nonce and block
                         // limit, not the account nonce: leave the account nonce to the
@@ -352,6 +402,7 @@ impl Executor {
                     }
                     let db = &mut evm.ctx.journaled_state.database;
                     db.commit(state);
+                    plugins::contracts_created(&setup, db, sender, &created, tx_env);
                     let receipt = receipt_of(result, is_create);
                     if let (Some(address), Transaction::Native(signed)) =
                         (receipt.contract_address, tx.tx())
@@ -368,11 +419,16 @@ impl Executor {
             gas_used += receipt.gas_used;
             receipts.push(receipt);
         }
+        let db = &mut evm.ctx.journaled_state.database;
+        let (config, nodes) = plugins::block_changes(db, ctx.number)
+            .map_err(|e| ExecError::Plugin(format!("reading the block's system changes: {e}")))?;
         let state = evm.ctx.journaled_state.database.into_changes()?;
         Ok(BlockOutcome {
             receipts,
             state,
             gas_used,
+            config,
+            nodes,
         })
     }
 
@@ -403,8 +459,8 @@ impl Executor {
             transactions: txs,
             receipts: outcome.receipts,
             state: outcome.state,
-            config: Vec::new(),
-            nodes: None,
+            config: outcome.config,
+            nodes: outcome.nodes,
         };
         commit.seal_roots(ledger.suite(), &ledger.state_root());
         Ok(commit)
@@ -452,12 +508,14 @@ impl Executor {
             .unwrap_or(0);
         let mut cfg = self.cfg(&ctx);
         cfg.disable_nonce_check = true;
+        let setup = plugins::PluginSetup::for_block(&self.precompiles, ledger, ctx.number);
         let mut evm = wasm::build_evm(
             state,
             cfg,
             Self::block_env(&ctx),
             Arc::clone(&self.engine),
             ledger.suite(),
+            setup,
         );
         let mut env = TxEnv {
             tx_type: 0,

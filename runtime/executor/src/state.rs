@@ -169,6 +169,28 @@ impl<'l, S: Storage> BlockState<'l, S> {
         self.abis.insert(address, abi);
     }
 
+    /// The ledger this view reads.
+    pub(crate) fn ledger(&self) -> &'l Ledger<S> {
+        self.ledger
+    }
+
+    /// Write a storage slot directly (between transactions: not journaled).
+    pub(crate) fn write_slot(&mut self, address: Address, slot: U256, value: U256) {
+        self.slots.entry(address).or_default().insert(slot, value);
+    }
+
+    /// Give `address` a nonce if it has none, so the account (and its storage) survives as
+    /// non-empty (between transactions: not journaled).
+    pub(crate) fn keep_account(&mut self, address: Address) -> Result<(), StateError> {
+        let mut info = self.basic(address)?.unwrap_or_default();
+        if info.nonce == 0 {
+            info.nonce = 1;
+            info.code = None;
+            self.accounts.insert(address, Some(info));
+        }
+        Ok(())
+    }
+
     /// Read raw state (pending writes are not consulted: for keys the EVM never writes).
     pub(crate) fn read_raw(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
         self.read(key)

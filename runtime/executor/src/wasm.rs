@@ -34,6 +34,7 @@ use weft_wasm::{
     Status, TrapKind, Word,
 };
 
+use crate::plugins::{self, PluginSetup};
 use crate::state::BlockState;
 
 /// The reserved address of the WASM constructor: the EVM prefix of a WASM deployment
@@ -198,6 +199,7 @@ pub(crate) fn build_evm<'a, S: Storage>(
     block: BlockEnv,
     engine: Arc<Engine>,
     suite: &'static dyn CryptoSuite,
+    plugins: PluginSetup,
 ) -> WeftEvm<'a, S> {
     let spec = cfg.spec;
     let ctx = Context::mainnet()
@@ -212,6 +214,7 @@ pub(crate) fn build_evm<'a, S: Storage>(
             engine,
             suite,
             wasm_depth: 0,
+            plugins,
         },
     )
 }
@@ -236,6 +239,8 @@ pub(crate) struct WeftPrecompiles {
     suite: &'static dyn CryptoSuite,
     /// WASM frames currently running (nested) in this transaction.
     wasm_depth: usize,
+    /// System precompiles, plugins and permission checks.
+    plugins: PluginSetup,
 }
 
 impl<'a, S: Storage> PrecompileProvider<WeftContext<'a, S>> for WeftPrecompiles {
@@ -252,6 +257,24 @@ impl<'a, S: Storage> PrecompileProvider<WeftContext<'a, S>> for WeftPrecompiles 
     ) -> Result<Option<InterpreterResult>, String> {
         if let Some(result) = self.eth.run(ctx, inputs)? {
             return Ok(Some(result));
+        }
+        let suite_tag = plugins::suite_of(self.suite);
+        if let Some(target) = self.plugins.registry.lookup(&inputs.bytecode_address) {
+            return Ok(Some(plugins::run(
+                &self.plugins,
+                ctx,
+                inputs,
+                target,
+                suite_tag,
+            )));
+        }
+        if self.plugins.auth
+            && inputs.bytecode_address != WASM_CONSTRUCTOR
+            && !inputs.known_bytecode.1.is_empty()
+        {
+            if let Some(denied) = plugins::check_call(&self.plugins, ctx, inputs, suite_tag) {
+                return Ok(Some(denied));
+            }
         }
         // Every EVM call frame passes through here: nothing is copied until the callee is
         // known to be WASM.
@@ -391,23 +414,32 @@ fn trap_context(kind: &TrapKind) -> Option<String> {
     Some(format!("{prefix}{kind}"))
 }
 
-/// The receipt status of a halt with `context`, if it is a WASM trap's.
-pub(crate) fn trap_status(context: &str) -> Option<weft_types::TransactionStatus> {
+/// Halt contexts the executor sets, with the receipt status each stands for.
+const HALT_CONTEXTS: [(&str, weft_types::TransactionStatus); 6] = {
     use weft_types::TransactionStatus as S;
     [
         (TRAP_ARGUMENT, S::WasmArgumentOutOfRange),
         (TRAP_UNREACHABLE, S::WasmUnreachableInstruction),
         (TRAP_OTHER, S::WasmTrap),
+        (plugins::DENIED, S::PermissionDenied),
+        (plugins::FROZEN, S::ContractFrozen),
+        (plugins::PLUGIN_FAILED, S::PrecompiledError),
     ]
-    .into_iter()
-    .find_map(|(prefix, status)| context.starts_with(prefix).then_some(status))
+};
+
+/// The receipt status of a halt with `context`, if the executor set it (a WASM trap, a
+/// denied call, a failed plugin).
+pub(crate) fn trap_status(context: &str) -> Option<weft_types::TransactionStatus> {
+    HALT_CONTEXTS
+        .into_iter()
+        .find_map(|(prefix, status)| context.starts_with(prefix).then_some(status))
 }
 
-/// The message of a WASM trap's halt context, without its prefix.
+/// The message of a halt context the executor set, without its prefix.
 pub(crate) fn trap_message(context: &str) -> Option<&str> {
-    [TRAP_ARGUMENT, TRAP_UNREACHABLE, TRAP_OTHER]
+    HALT_CONTEXTS
         .into_iter()
-        .find_map(|prefix| context.strip_prefix(prefix))
+        .find_map(|(prefix, _)| context.strip_prefix(prefix))
 }
 
 fn halt(result: InstructionResult, gas_limit: u64) -> InterpreterResult {

@@ -11,7 +11,7 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use weft_crypto::{load_secret_key, save_secret_key, KeyPair, SuiteId};
-use weft_ledger::{Genesis, GenesisSealer, SystemConfig};
+use weft_ledger::{Genesis, GenesisSealer, PluginPin, SystemConfig};
 use weft_txpool::TxPoolConfig;
 
 use crate::certs::{write_pem, ChainCa};
@@ -50,6 +50,20 @@ pub enum Command {
         /// Seal once the oldest pending transaction waited this many milliseconds.
         #[arg(long, default_value_t = 100)]
         min_seal_ms: u64,
+        /// For a new chain: the folder of precompile plugins to install and pin (default:
+        /// the bundled plugins built next to the `weft` binary).
+        #[arg(long)]
+        plugins: Option<PathBuf>,
+    },
+    /// Group signatures (BBS04) for precompile 0x5004: keys, signing, opening.
+    GroupSig(crate::sigs::GroupSigArgs),
+    /// Linkable ring signatures (LSAG) for precompile 0x5005: keys, rings, signing, linking.
+    RingSig(crate::sigs::RingSigArgs),
+    /// Inspect precompile plugins.
+    Plugin {
+        /// What to do.
+        #[command(subcommand)]
+        command: PluginCommand,
     },
     /// Create the files of a new chain.
     Chain {
@@ -219,6 +233,21 @@ pub enum ChainCommand {
         /// First RPC port; node i listens on port + i.
         #[arg(long, default_value_t = 8545)]
         rpc_port: u16,
+        /// A folder of precompile plugins (`.so`): copied into every node's plugin folder
+        /// and pinned (name and SHA-256) in genesis.
+        #[arg(long)]
+        plugins: Option<PathBuf>,
+    },
+}
+
+/// `weft plugin …`
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Load a plugin file and print its declaration, its SHA-256 and the genesis entry
+    /// that pins it.
+    Info {
+        /// The plugin's shared library.
+        file: PathBuf,
     },
 }
 
@@ -300,7 +329,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             rpc,
             sm,
             min_seal_ms,
-        } => dev(&data, rpc, suite_of(sm), min_seal_ms),
+            plugins,
+        } => dev(&data, rpc, suite_of(sm), min_seal_ms, plugins.as_deref()),
+        Command::Plugin {
+            command: PluginCommand::Info { file },
+        } => plugin_info(&file),
+        Command::GroupSig(args) => args.run(),
+        Command::RingSig(args) => args.run(),
         Command::Chain {
             command:
                 ChainCommand::New {
@@ -309,8 +344,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     sm,
                     chain_id,
                     rpc_port,
+                    plugins,
                 },
-        } => chain_new(nodes, &out, suite_of(sm), chain_id, rpc_port),
+        } => chain_new(
+            nodes,
+            &out,
+            suite_of(sm),
+            chain_id,
+            rpc_port,
+            plugins.as_deref(),
+        ),
         Command::Node {
             command: NodeCommand::Start { config },
         } => {
@@ -431,8 +474,105 @@ fn load_or_create_key(path: &Path, suite: SuiteId) -> anyhow::Result<KeyPair> {
     }
 }
 
+/// `weft plugin info FILE`.
+fn plugin_info(file: &Path) -> anyhow::Result<()> {
+    let sha256 = weft_precompiles::loader::file_sha256(file)?;
+    let plugin = weft_precompiles::LoadedPlugin::load(file, sha256)?;
+    println!(
+        "plugin {} {} ({})",
+        plugin.name(),
+        plugin.version(),
+        file.display()
+    );
+    for address in plugin.addresses() {
+        println!("  address:   {address}");
+    }
+    for (first, last) in plugin.ranges() {
+        println!("  addresses: {first} ..= {last}");
+    }
+    println!("  base gas:  {}", plugin.base_gas());
+    if plugin.auth_hook() {
+        println!("  answers permission questions");
+    }
+    println!("  sha256:    {sha256}");
+    println!();
+    println!("genesis.toml entry:");
+    println!();
+    println!("[[plugins]]");
+    println!("name = {:?}", plugin.name());
+    println!("sha256 = \"{sha256}\"");
+    Ok(())
+}
+
+/// The plugins built next to the `weft` binary (every `libweft_plugin_*` but the template).
+fn bundled_plugins() -> anyhow::Result<Vec<PathBuf>> {
+    let exe = std::env::current_exe().context("cannot find the weft binary's folder")?;
+    let Some(dir) = exe.parent() else {
+        return Ok(Vec::new());
+    };
+    Ok(weft_precompiles::loader::plugin_files(dir)?
+        .into_iter()
+        .filter(|f| {
+            f.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("libweft_plugin_") && !n.contains("template"))
+        })
+        .collect())
+}
+
+/// Copy `files` into every folder of `targets`; the genesis pins for them. The pin is taken
+/// from the first copy (and the others are copied from it), so a source file rewritten
+/// meanwhile (a build in progress) cannot make a pin that differs from what was installed.
+fn install_plugins(files: &[PathBuf], targets: &[PathBuf]) -> anyhow::Result<Vec<PluginPin>> {
+    let mut pins = Vec::new();
+    let Some((first, others)) = targets.split_first() else {
+        return Ok(pins);
+    };
+    for target in targets {
+        std::fs::create_dir_all(target)
+            .with_context(|| format!("cannot create {}", target.display()))?;
+    }
+    for file in files {
+        let name = file.file_name().context("plugin file without a name")?;
+        let installed = first.join(name);
+        std::fs::copy(file, &installed)
+            .with_context(|| format!("cannot copy {} into {}", file.display(), first.display()))?;
+        let sha256 = weft_precompiles::loader::file_sha256(&installed)?;
+        let plugin = weft_precompiles::LoadedPlugin::load(&installed, sha256)?;
+        for target in others {
+            std::fs::copy(&installed, target.join(name)).with_context(|| {
+                format!(
+                    "cannot copy {} into {}",
+                    installed.display(),
+                    target.display()
+                )
+            })?;
+        }
+        pins.push(PluginPin {
+            name: plugin.name().to_string(),
+            sha256,
+        });
+    }
+    Ok(pins)
+}
+
+/// The plugin files of `dir` (or the bundled ones).
+fn plugin_sources(dir: Option<&Path>) -> anyhow::Result<Vec<PathBuf>> {
+    match dir {
+        Some(dir) => Ok(weft_precompiles::loader::plugin_files(dir)
+            .with_context(|| format!("cannot list plugins in {}", dir.display()))?),
+        None => bundled_plugins(),
+    }
+}
+
 /// `weft dev`: create the dev chain's files on first use, then serve it.
-fn dev(data: &Path, rpc: SocketAddr, suite: SuiteId, min_seal_ms: u64) -> anyhow::Result<()> {
+fn dev(
+    data: &Path,
+    rpc: SocketAddr,
+    suite: SuiteId,
+    min_seal_ms: u64,
+    plugins: Option<&Path>,
+) -> anyhow::Result<()> {
     std::fs::create_dir_all(data)
         .with_context(|| format!("cannot create the data folder {}", data.display()))?;
     let genesis_path = data.join("genesis.toml");
@@ -443,8 +583,11 @@ fn dev(data: &Path, rpc: SocketAddr, suite: SuiteId, min_seal_ms: u64) -> anyhow
     };
     let node_key = load_or_create_key(&data.join("node.key"), suite)?;
     let dev_key = load_or_create_key(&data.join("dev.key"), suite)?;
+    let plugin_dir = data.join("plugins");
     if !genesis_path.exists() {
-        let genesis = new_genesis(suite, 20, std::slice::from_ref(&node_key), &dev_key);
+        let mut genesis = new_genesis(suite, 20, std::slice::from_ref(&node_key), &dev_key);
+        genesis.plugins =
+            install_plugins(&plugin_sources(plugins)?, std::slice::from_ref(&plugin_dir))?;
         std::fs::write(&genesis_path, genesis.to_toml())
             .with_context(|| format!("cannot write {}", genesis_path.display()))?;
     }
@@ -454,6 +597,7 @@ fn dev(data: &Path, rpc: SocketAddr, suite: SuiteId, min_seal_ms: u64) -> anyhow
         node_key: data.join("node.key"),
         rpc_addr: rpc,
         min_seal_time_ms: min_seal_ms,
+        plugin_dir,
         ..ConfigFile::default()
     };
     println!("Weft development chain ({suite} suite)");
@@ -489,7 +633,16 @@ fn serve(file: &ConfigFile) -> anyhow::Result<()> {
             expiry: Duration::from_secs(file.txpool_expiry_secs),
             ..TxPoolConfig::default()
         },
+        plugin_dir: file.plugin_dir.clone(),
     })?;
+    for plugin in node.executor().precompiles().plugins() {
+        println!(
+            "  plugin:        {} {} ({})",
+            plugin.name(),
+            plugin.version(),
+            plugin.file().display()
+        );
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -519,6 +672,7 @@ fn chain_new(
     suite: SuiteId,
     chain_id: u64,
     rpc_port: u16,
+    plugins: Option<&Path>,
 ) -> anyhow::Result<()> {
     if count == 0 {
         bail!("--nodes must be at least 1");
@@ -536,7 +690,13 @@ fn chain_new(
     let keys: Vec<KeyPair> = (0..count).map(|_| KeyPair::generate(suite)).collect();
     let admin = KeyPair::generate(suite);
     save_secret_key(&out.join("admin.key"), admin.secret())?;
-    let genesis = new_genesis(suite, chain_id, &keys, &admin);
+    let mut genesis = new_genesis(suite, chain_id, &keys, &admin);
+    if let Some(dir) = plugins {
+        let targets: Vec<PathBuf> = (0..count)
+            .map(|i| out.join(format!("node{i}/plugins")))
+            .collect();
+        genesis.plugins = install_plugins(&plugin_sources(Some(dir))?, &targets)?;
+    }
     std::fs::write(out.join("genesis.toml"), genesis.to_toml())?;
     for (i, key) in keys.iter().enumerate() {
         let dir = out.join(format!("node{i}"));

@@ -40,6 +40,9 @@ pub struct ConfigFile {
     /// The chain's CA certificate (PEM): peers must present certificates it signed.
     #[serde(default = "default_ca_cert")]
     pub ca_cert: PathBuf,
+    /// The folder of precompile plugins; it must hold exactly the plugins genesis pins.
+    #[serde(default = "default_plugin_dir")]
+    pub plugin_dir: PathBuf,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -72,6 +75,9 @@ fn default_tls_key() -> PathBuf {
 fn default_ca_cert() -> PathBuf {
     "conf/ca.crt".into()
 }
+fn default_plugin_dir() -> PathBuf {
+    "plugins".into()
+}
 
 impl Default for ConfigFile {
     fn default() -> Self {
@@ -86,6 +92,7 @@ impl Default for ConfigFile {
             tls_cert: default_tls_cert(),
             tls_key: default_tls_key(),
             ca_cert: default_ca_cert(),
+            plugin_dir: default_plugin_dir(),
         }
     }
 }
@@ -106,6 +113,7 @@ impl ConfigFile {
             &mut config.tls_cert,
             &mut config.tls_key,
             &mut config.ca_cert,
+            &mut config.plugin_dir,
         ] {
             if p.is_relative() {
                 *p = base.join(&*p);

@@ -492,19 +492,9 @@ pub fn config_get(node: &NodeArgs, key: &str) -> anyhow::Result<()> {
             Ok(())
         }
         Err(ClientError::Rpc { code: -32602, .. }) => {
-            use weft_ledger::keys;
             bail!(
                 "{key:?} is not a system config key; the keys are {}",
-                [
-                    keys::TX_COUNT_LIMIT,
-                    keys::BLOCK_LIMIT_WINDOW,
-                    keys::LEADER_PERIOD,
-                    keys::CONSENSUS_TIMEOUT,
-                    keys::TX_GAS_LIMIT,
-                    keys::BLOCK_GAS_LIMIT,
-                    keys::AUTH_CHECK,
-                ]
-                .join(", ")
+                weft_precompiles::system::KEYS.join(", ")
             )
         }
         Err(e) => Err(e.into()),

@@ -26,6 +26,7 @@ pub mod client;
 pub mod config;
 pub mod console;
 mod node;
+pub mod sigs;
 mod view;
 
 pub use node::{Node, NodeConfig, NodeError};

@@ -42,6 +42,9 @@ pub enum NodeError {
         /// How many sealers the chain has.
         count: usize,
     },
+    /// The plugin folder does not match what genesis pins (or a plugin is unusable).
+    #[error(transparent)]
+    Plugin(#[from] weft_precompiles::PluginError),
     /// The node key is for another crypto suite.
     #[error("the node key is a {key} key but the chain uses the {chain} suite")]
     WrongSuite {
@@ -66,6 +69,8 @@ pub struct NodeConfig {
     pub min_seal_time: Duration,
     /// Pool limits.
     pub pool: TxPoolConfig,
+    /// The folder of precompile plugins (`.so` files) genesis pins.
+    pub plugin_dir: PathBuf,
 }
 
 /// A running node. Cheap to clone (an `Arc` inside).
@@ -104,6 +109,18 @@ impl Node {
                 chain: config.genesis.crypto_suite,
             });
         }
+        // Plugins first: a node whose native code differs from the chain's must not touch
+        // its ledger.
+        let pins: Vec<weft_precompiles::Pin> = config
+            .genesis
+            .plugins
+            .iter()
+            .map(|p| weft_precompiles::Pin {
+                name: p.name.clone(),
+                sha256: p.sha256,
+            })
+            .collect();
+        let registry = weft_precompiles::Registry::load(&config.plugin_dir, &pins)?;
         let store = RocksStorage::open(&config.data_dir.join("ledger"), weft_ledger::tables::ALL)?;
         let ledger = Ledger::open(store, config.genesis.clone())?;
         let sealers = ledger.node_list(ledger.block_number() + 1)?.sealers.len();
@@ -113,7 +130,7 @@ impl Node {
         let nonces = NonceCache::load(&ledger)?;
         let (blocks, _) = broadcast::channel(256);
         let inner = Inner {
-            executor: Executor::new(config.genesis.chain_id),
+            executor: Executor::new(config.genesis.chain_id).with_precompiles(registry),
             pool: TxPool::new(config.pool.clone()),
             ledger,
             nonces,
@@ -133,6 +150,11 @@ impl Node {
     /// The ledger.
     pub fn ledger(&self) -> &Ledger<RocksStorage> {
         &self.inner.ledger
+    }
+
+    /// The executor (with the chain's precompiles).
+    pub fn executor(&self) -> &Executor {
+        &self.inner.executor
     }
 
     /// The pool.

@@ -62,6 +62,67 @@ fn chain_new_writes_keys_genesis_and_configs() {
 }
 
 #[test]
+fn chain_new_installs_and_pins_plugins_and_a_node_refuses_other_native_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("plugins");
+    weft_tests::install_plugin("weft-plugin-template", &source);
+    let out = dir.path().join("chain");
+    let run = weft(&[
+        "chain",
+        "new",
+        "--nodes",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+        "--plugins",
+        source.to_str().unwrap(),
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let genesis = Genesis::load(&out.join("genesis.toml")).unwrap();
+    assert_eq!(genesis.plugins.len(), 1);
+    assert_eq!(genesis.plugins[0].name, "template");
+    let installed = out.join("node0/plugins/libweft_plugin_template.so");
+    assert_eq!(
+        weft_precompiles::loader::file_sha256(&installed).unwrap(),
+        genesis.plugins[0].sha256
+    );
+    assert!(out
+        .join("node1/plugins/libweft_plugin_template.so")
+        .exists());
+    // `weft plugin info` prints the same pin.
+    let info = weft(&["plugin", "info", installed.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&info.stdout);
+    assert!(
+        text.contains(&genesis.plugins[0].sha256.to_string()),
+        "{text}"
+    );
+    assert!(text.contains("name = \"template\""), "{text}");
+    // Other native code in the plugin folder: the node refuses to start and says why.
+    let mut bytes = std::fs::read(&installed).unwrap();
+    bytes.extend_from_slice(b"tampered");
+    std::fs::write(&installed, bytes).unwrap();
+    let found = weft_precompiles::loader::file_sha256(&installed).unwrap();
+    let config = out.join("node0/config.toml");
+    let start = weft(&["node", "start", "--config", config.to_str().unwrap()]);
+    assert!(!start.status.success());
+    let err = String::from_utf8_lossy(&start.stderr);
+    assert!(err.contains("libweft_plugin_template.so"), "{err}");
+    assert!(
+        err.contains(&genesis.plugins[0].sha256.to_string()),
+        "{err}"
+    );
+    assert!(err.contains(&found.to_string()), "{err}");
+    assert!(
+        !out.join("node0/data/ledger").exists(),
+        "the ledger is never opened"
+    );
+}
+
+#[test]
 fn account_new_and_show_agree() {
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("me.key");
@@ -351,18 +412,19 @@ fn client_commands_against_weft_dev() {
         &node,
         &["config", "set", "tx_count_limit", "500", "--key", key],
     );
-    let stdout = String::from_utf8_lossy(&run.stdout).into_owned();
-    let err = fails(run, "config set");
+    // The dev key is the dev chain's admin: SystemConfig accepts the change, for the next
+    // block.
+    let stdout = ok(run, "config set");
     assert_eq!(
         field(&stdout, "to"),
         "0x0000000000000000000000000000000000001000"
     );
-    assert!(err.contains("no SystemConfig precompile"), "{err}");
+    assert!(stdout.contains("takes effect from block"), "{stdout}");
     let limit = ok(
         weft_at(&node, &["config", "get", "tx_count_limit"]),
         "config get",
     );
-    assert_eq!(limit.trim(), "1000");
+    assert_eq!(limit.trim(), "500", "the value for the next block");
 
     let accounts = ok(
         weft(&["account", "list", "--dir", dir.path().to_str().unwrap()]),

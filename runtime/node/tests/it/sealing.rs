@@ -39,6 +39,7 @@ fn open(dir: &std::path::Path, genesis: Genesis, key: KeyPair) -> Result<Node, N
         node_key: key,
         min_seal_time: Duration::from_millis(10),
         pool: TxPoolConfig::default(),
+        plugin_dir: dir.join("plugins"),
     })
 }
 
