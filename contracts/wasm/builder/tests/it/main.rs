@@ -26,7 +26,7 @@ fn builds_checks_and_writes_every_contract() {
     })
     .unwrap();
     let names: Vec<&str> = built.iter().map(|b| b.name.as_str()).collect();
-    assert_eq!(names, ["callee", "caller", "compute", "erc20", "hello"]);
+    assert_eq!(names, ["callee", "caller", "compute", "crud", "erc20", "hello"]);
 
     for b in &built {
         let wasm = std::fs::read(&b.wasm_path).unwrap();
@@ -38,7 +38,8 @@ fn builds_checks_and_writes_every_contract() {
             "{} ends with weft.end",
             b.name
         );
-        assert!(b.size < 64 * 1024, "{} is {} bytes", b.name, b.size);
+        // Small contracts stay small (the CRUD contract carries the table ABI's codecs).
+        assert!(b.size < 96 * 1024, "{} is {} bytes", b.name, b.size);
         for import in &b.summary.imports {
             assert!(check::IMPORTS.iter().any(|(n, _, _)| n == import));
         }
