@@ -720,3 +720,69 @@ fn table_writes_need_a_grant_once_one_exists() {
         0
     );
 }
+
+alloy_sol_types::sol! {
+    interface Factory {
+        function create(uint256 v) external returns (address);
+    }
+    interface Forwarder {
+        function deployRaw(bytes code, bytes32 salt) external returns (address created);
+    }
+}
+
+#[test]
+fn creates_made_by_contracts_follow_the_origins_deploy_permission() {
+    let mut chain = auth_chain();
+    let admin = chain.admin.clone();
+    let user = chain.new_account();
+    // Deployed while everyone may deploy.
+    let factory = chain.deploy(&admin, solidity("Factory"), &[]);
+    let forwarder = chain.deploy(&admin, solidity("Forwarder"), &[]);
+    assert_eq!(
+        auth_write(
+            &mut chain,
+            &admin,
+            ContractAuth::setDeployAuthTypeCall { _type: 1 }
+        ),
+        0
+    );
+    let create = Factory::createCall { v: U256::from(7) }.abi_encode();
+    let wasm = Forwarder::deployRawCall {
+        code: wasm_contract("hello").into(),
+        salt: alloy_primitives::B256::ZERO,
+    }
+    .abi_encode();
+    // The user may call the factories, but the creates they make for the user fail.
+    for (to, input) in [(factory, &create), (forwarder, &wasm)] {
+        let receipt = chain.send(&user, TxKind::Call(to), input.clone());
+        assert!(!receipt.status.is_success(), "{receipt:?}");
+    }
+    // Once the user may deploy, the same calls create contracts, whose admin is the user
+    // (the transaction's origin).
+    assert_eq!(
+        auth_write(
+            &mut chain,
+            &admin,
+            ContractAuth::openDeployAuthCall {
+                account: user.address()
+            }
+        ),
+        0
+    );
+    let receipt = chain.send(&user, TxKind::Call(factory), create.clone());
+    assert!(receipt.status.is_success(), "{receipt:?}");
+    let child = Factory::createCall::abi_decode_returns(&receipt.output).unwrap();
+    assert_ne!(child, Address::ZERO);
+    assert_eq!(
+        view(
+            &chain,
+            AUTH,
+            ContractAuth::getAdminCall {
+                contractAddr: child
+            }
+        ),
+        user.address()
+    );
+    let receipt = chain.send(&user, TxKind::Call(forwarder), wasm);
+    assert!(receipt.status.is_success(), "{receipt:?}");
+}

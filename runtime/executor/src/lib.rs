@@ -367,18 +367,19 @@ impl Executor {
             evm.ctx.cfg.disable_nonce_check = is_native;
             let (sender, nonce_before, is_create) = (env.caller, env.nonce, env.kind.is_create());
             let tx_env = plugins::tx_env(sender, ctx.number, ctx.timestamp_ms, suite);
-            if is_create {
-                let db = &mut evm.ctx.journaled_state.database;
-                if plugins::may_deploy(&setup, db, sender, tx_env)
-                    != weft_plugin_abi::Verdict::Allow
-                {
-                    // Refused before execution: no gas is used and nothing changes.
-                    let mut receipt = failed(TransactionStatus::PermissionDenied, 0);
-                    receipt.output =
-                        Bytes::from(format!("{sender} may not deploy contracts").into_bytes());
-                    receipts.push(receipt);
-                    continue;
-                }
+            // Whether the origin may deploy holds for every create of the transaction, its
+            // own and those its contracts make.
+            let db = &mut evm.ctx.journaled_state.database;
+            db.deploy_denied = setup.auth
+                && plugins::may_deploy(&setup, db, sender, tx_env)
+                    != weft_plugin_abi::Verdict::Allow;
+            if is_create && db.deploy_denied {
+                // Refused before execution: no gas is used and nothing changes.
+                let mut receipt = failed(TransactionStatus::PermissionDenied, 0);
+                receipt.output =
+                    Bytes::from(format!("{sender} may not deploy contracts").into_bytes());
+                receipts.push(receipt);
+                continue;
             }
             let receipt = match evm.transact(env) {
                 Ok(ExecResultAndState { result, mut state }) => {

@@ -140,6 +140,9 @@ pub struct BlockState<'l, S: Storage> {
     new_codes: HashSet<B256>,
     /// ABIs of contracts deployed by this block.
     abis: HashMap<Address, String>,
+    /// The permission plugin refused the running transaction's origin the right to
+    /// deploy: every create inside the transaction fails.
+    pub(crate) deploy_denied: bool,
 }
 
 impl<'l, S: Storage> BlockState<'l, S> {
@@ -155,6 +158,7 @@ impl<'l, S: Storage> BlockState<'l, S> {
             codes: HashMap::new(),
             new_codes: HashSet::new(),
             abis: HashMap::new(),
+            deploy_denied: false,
         }
     }
 

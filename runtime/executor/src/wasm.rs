@@ -136,20 +136,31 @@ where
     instructions
 }
 
-/// Mutable access to the configuration, for [`create_wasm_aware`].
+/// Mutable access to the configuration, and the transaction's deploy permission, for
+/// [`create_wasm_aware`].
 pub(crate) trait CfgAccess {
     fn cfg_mut(&mut self) -> &mut CfgEnv;
+    /// Whether the permission plugin refused the transaction's origin the right to deploy.
+    fn deploy_denied(&self) -> bool;
 }
 
 impl<S: Storage> CfgAccess for WeftContext<'_, S> {
     fn cfg_mut(&mut self) -> &mut CfgEnv {
         &mut self.cfg
     }
+
+    fn deploy_denied(&self) -> bool {
+        self.journaled_state.database.deploy_denied
+    }
 }
 
 impl<S: Storage> CfgAccess for &mut WeftContext<'_, S> {
     fn cfg_mut(&mut self) -> &mut CfgEnv {
         &mut self.cfg
+    }
+
+    fn deploy_denied(&self) -> bool {
+        self.journaled_state.database.deploy_denied
     }
 }
 
@@ -173,7 +184,11 @@ where
     if let Some(InterpreterAction::NewFrame(FrameInput::Create(inputs))) =
         interpreter.bytecode.action.as_mut()
     {
-        if inputs.init_code().starts_with(WASM_MAGIC) {
+        if host.deploy_denied() {
+            // The permission plugin refused the origin: the create fails (returns the zero
+            // address) as a reverting constructor would.
+            inputs.set_init_code(Bytes::from_static(&REVERT_STUB));
+        } else if inputs.init_code().starts_with(WASM_MAGIC) {
             let code = match weft_wasm::split_deployment(inputs.init_code()) {
                 Ok((module, args)) => prefixed(module, args).unwrap_or(REVERT_STUB.into()),
                 Err(_) => Bytes::from_static(&REVERT_STUB),
@@ -746,6 +761,10 @@ impl<S: Storage> Host for FrameHost<'_, '_, S> {
             gas_used,
             return_data: Vec::new(),
         };
+        if self.ctx.journaled_state.database.deploy_denied {
+            // The permission plugin refused the transaction's origin the right to deploy.
+            return Ok(failed(0));
+        }
         // A WASM payload becomes the deployment init code a create transaction gets; an
         // invalid module fails the create as invalid EVM init code would, spending its gas.
         let is_wasm = code.starts_with(WASM_MAGIC);
