@@ -26,7 +26,10 @@ fn builds_checks_and_writes_every_contract() {
     })
     .unwrap();
     let names: Vec<&str> = built.iter().map(|b| b.name.as_str()).collect();
-    assert_eq!(names, ["callee", "caller", "compute", "crud", "erc20", "hello"]);
+    assert_eq!(
+        names,
+        ["callee", "caller", "compute", "crud", "erc20", "hello"]
+    );
 
     for b in &built {
         let wasm = std::fs::read(&b.wasm_path).unwrap();
