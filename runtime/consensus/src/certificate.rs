@@ -129,6 +129,8 @@ pub(crate) fn check_quorum(
 /// Everything that verification needs besides the message.
 pub(crate) struct Verifier<'a> {
     pub suite: &'static dyn CryptoSuite,
+    /// The chain's signing domain ([`crate::ConsensusConfig::domain`]).
+    pub domain: B256,
     pub sealers: &'a SealerSet,
     pub quorum: u64,
     pub cache: &'a mut SignatureCache,
@@ -152,7 +154,7 @@ impl Verifier<'_> {
                 return Err(DropReason::ProposalHashMismatch { claimed, actual });
             }
         }
-        let hash = msg.body.signing_hash(self.suite);
+        let hash = msg.body.signing_hash_in(self.suite, self.domain);
         if !self.cache.verify(
             self.suite,
             self.sealers,
@@ -187,7 +189,7 @@ impl Verifier<'_> {
                     self.suite,
                     self.cache,
                     self.sealers,
-                    vote.signing_hash(MessageKind::Commit, self.suite),
+                    vote.signing_hash_in(MessageKind::Commit, self.suite, self.domain),
                     &c.commits,
                     self.quorum,
                     height,
@@ -213,7 +215,7 @@ impl Verifier<'_> {
             self.suite,
             self.cache,
             self.sealers,
-            vote.signing_hash(MessageKind::Prepare, self.suite),
+            vote.signing_hash_in(MessageKind::Prepare, self.suite, self.domain),
             &cert.prepares,
             self.quorum,
             height,
@@ -268,7 +270,7 @@ impl Verifier<'_> {
             });
         }
         for svc in view_changes {
-            let hash = svc.view_change.signing_hash(self.suite);
+            let hash = svc.view_change.signing_hash_in(self.suite, self.domain);
             if !self.cache.verify(
                 self.suite,
                 self.sealers,

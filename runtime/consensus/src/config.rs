@@ -1,5 +1,7 @@
 //! Who votes, with what weight, who leads, and how long to wait.
 
+use alloy_primitives::B256;
+use alloy_rlp::Encodable;
 use weft_crypto::{PublicKey, SuiteId};
 use weft_types::NodeId;
 
@@ -166,6 +168,11 @@ pub struct ConsensusConfig {
     pub limits: MessageLimits,
     /// Test-only faults; keep the default in production.
     pub fault_injection: FaultInjection,
+    /// What every vote (but the checkpoint, which signs the header) signs besides its
+    /// body: the chain and group, from [`ConsensusConfig::chain_domain`], so that a vote
+    /// for one chain or group is never valid on another where the sealer runs with the
+    /// same key. The zero domain (the default) signs the body alone.
+    pub domain: B256,
 }
 
 impl ConsensusConfig {
@@ -178,7 +185,25 @@ impl ConsensusConfig {
             view_window: 64,
             limits: MessageLimits::default(),
             fault_injection: FaultInjection::default(),
+            domain: B256::ZERO,
         }
+    }
+
+    /// The signing domain of a chain's group: the suite hash of
+    /// `rlp(["weft-consensus", chain_id, group_id])`.
+    pub fn chain_domain(suite: SuiteId, chain_id: u64, group_id: &str) -> B256 {
+        let tag: &[u8] = b"weft-consensus";
+        let payload_length = tag.length() + chain_id.length() + group_id.length();
+        let mut out = Vec::with_capacity(payload_length + 9);
+        alloy_rlp::Header {
+            list: true,
+            payload_length,
+        }
+        .encode(&mut out);
+        tag.encode(&mut out);
+        chain_id.encode(&mut out);
+        group_id.encode(&mut out);
+        suite.suite().hash(&out)
     }
 }
 

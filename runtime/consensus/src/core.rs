@@ -148,7 +148,10 @@ impl Core {
             if record.height() <= committed_height {
                 continue;
             }
-            let hash = record.message.body.signing_hash(suite);
+            let hash = record
+                .message
+                .body
+                .signing_hash_in(suite, core.config.domain);
             if suite
                 .verify(core.key.public(), &hash, &record.message.signature)
                 .is_err()
@@ -300,13 +303,14 @@ impl Core {
         prepared: Option<Prepared>,
     ) -> Option<SignedMessage> {
         let me = self.me?;
-        let message = match SignedMessage::sign(&self.key, me, body, proposal) {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::error!(error = %e, "signing a consensus vote failed");
-                return None;
-            }
-        };
+        let message =
+            match SignedMessage::sign_in(&self.key, self.config.domain, me, body, proposal) {
+                Ok(m) => m,
+                Err(e) => {
+                    tracing::error!(error = %e, "signing a consensus vote failed");
+                    return None;
+                }
+            };
         let record = VoteRecord {
             message: message.clone(),
             prepared,
@@ -484,6 +488,7 @@ impl Core {
         let quorum = self.quorum();
         Verifier {
             suite: self.suite,
+            domain: self.config.domain,
             sealers: &self.sealers,
             quorum,
             cache: &mut self.cache,
@@ -1121,7 +1126,7 @@ impl Core {
             commits: d.commits.clone(),
         });
         // Not a vote (it only relays others' signatures), so nothing to persist.
-        match SignedMessage::sign(&self.key, me, body, Some(bytes)) {
+        match SignedMessage::sign_in(&self.key, self.config.domain, me, body, Some(bytes)) {
             Ok(m) => {
                 let message = m.encode();
                 self.out.push(match to {

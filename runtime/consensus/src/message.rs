@@ -6,9 +6,13 @@
 //! * `from` — the sender's index in the sealer list of the message's height;
 //! * `body` — the signed fields ([`Body`]);
 //! * `signature` — the sender's signature with the chain's suite over
-//!   [`Body::signing_hash`]: the suite hash of `rlp([kind, body])`, except for a
-//!   checkpoint, which signs the header hash itself so that the signatures can go into
-//!   the block's signature list unchanged;
+//!   [`Body::signing_hash_in`]: the suite hash of `rlp([domain, kind, body])`, where the
+//!   domain names the chain and group ([`crate::ConsensusConfig::chain_domain`]), so a
+//!   vote signed for one chain or group is no vote on another that shares the sealer's
+//!   key (with the zero domain, `rlp([kind, body])`); except for a checkpoint, which
+//!   signs the header hash itself so that the signatures can go into the block's
+//!   signature list unchanged (the header is bound to its chain through its parents, back
+//!   to the genesis block, whose extra data holds the chain and group ids);
 //! * `attachment` — a list of zero or one byte strings: the proposal named by the body
 //!   (pre-prepare, a view change's prepared certificate, a new view's re-proposal, a
 //!   committed proposal). It is not signed; the body names its hash, which the receiver
@@ -104,9 +108,19 @@ pub struct Vote {
 }
 
 impl Vote {
-    /// What a sealer signs to cast this vote as `kind`.
+    /// What a sealer signs to cast this vote as `kind`, with the zero domain.
     pub fn signing_hash(&self, kind: MessageKind, suite: &dyn CryptoSuite) -> B256 {
-        signing_hash_of(kind, self, suite)
+        signing_hash_of(kind, self, suite, B256::ZERO)
+    }
+
+    /// What a sealer signs to cast this vote as `kind` in `domain`.
+    pub fn signing_hash_in(
+        &self,
+        kind: MessageKind,
+        suite: &dyn CryptoSuite,
+        domain: B256,
+    ) -> B256 {
+        signing_hash_of(kind, self, suite, domain)
     }
 }
 
@@ -246,17 +260,24 @@ impl Body {
         }
     }
 
-    /// What the sender signs: the header hash for a checkpoint, otherwise the suite
-    /// hash of `rlp([kind, body])`.
+    /// What the sender signs with the zero domain: the header hash for a checkpoint,
+    /// otherwise the suite hash of `rlp([kind, body])`.
     pub fn signing_hash(&self, suite: &dyn CryptoSuite) -> B256 {
+        self.signing_hash_in(suite, B256::ZERO)
+    }
+
+    /// What the sender signs in `domain`: the header hash for a checkpoint, otherwise the
+    /// suite hash of `rlp([domain, kind, body])` (`rlp([kind, body])` for the zero
+    /// domain).
+    pub fn signing_hash_in(&self, suite: &dyn CryptoSuite, domain: B256) -> B256 {
         match self {
             Body::Checkpoint(c) => c.header_hash,
             Body::PrePrepare(v) | Body::Prepare(v) | Body::Commit(v) => {
-                v.signing_hash(self.kind(), suite)
+                v.signing_hash_in(self.kind(), suite, domain)
             }
-            Body::ViewChange(v) => signing_hash_of(self.kind(), v, suite),
-            Body::NewView(v) => signing_hash_of(self.kind(), v, suite),
-            Body::CommittedProposal(c) => signing_hash_of(self.kind(), c, suite),
+            Body::ViewChange(v) => signing_hash_of(self.kind(), v, suite, domain),
+            Body::NewView(v) => signing_hash_of(self.kind(), v, suite, domain),
+            Body::CommittedProposal(c) => signing_hash_of(self.kind(), c, suite, domain),
         }
     }
 
@@ -316,14 +337,26 @@ pub struct SignedMessage {
 }
 
 impl SignedMessage {
-    /// Sign `body` as sealer `from` with `key`.
+    /// Sign `body` as sealer `from` with `key`, in the zero domain.
     pub fn sign(
         key: &KeyPair,
         from: u64,
         body: Body,
         proposal: Option<Bytes>,
     ) -> Result<Self, CryptoError> {
-        let hash = body.signing_hash(key.suite().suite());
+        Self::sign_in(key, B256::ZERO, from, body, proposal)
+    }
+
+    /// Sign `body` as sealer `from` with `key`, in `domain`
+    /// ([`crate::ConsensusConfig::domain`]).
+    pub fn sign_in(
+        key: &KeyPair,
+        domain: B256,
+        from: u64,
+        body: Body,
+        proposal: Option<Bytes>,
+    ) -> Result<Self, CryptoError> {
+        let hash = body.signing_hash_in(key.suite().suite(), domain);
         let signature = key.sign(&hash)?.into();
         Ok(SignedMessage {
             from,
@@ -417,15 +450,27 @@ impl SignedMessage {
     }
 }
 
-fn signing_hash_of<T: Encodable>(kind: MessageKind, body: &T, suite: &dyn CryptoSuite) -> B256 {
+fn signing_hash_of<T: Encodable>(
+    kind: MessageKind,
+    body: &T,
+    suite: &dyn CryptoSuite,
+    domain: B256,
+) -> B256 {
     let kind = kind as u8;
-    let payload_length = kind.length() + body.length();
+    // The zero domain adds nothing, so that messages signed without a domain keep the
+    // hash they always had.
+    let domain = (!domain.is_zero()).then_some(domain);
+    let payload_length =
+        domain.as_ref().map_or(0, Encodable::length) + kind.length() + body.length();
     let mut out = Vec::with_capacity(payload_length + 9);
     Header {
         list: true,
         payload_length,
     }
     .encode(&mut out);
+    if let Some(domain) = &domain {
+        domain.encode(&mut out);
+    }
     kind.encode(&mut out);
     body.encode(&mut out);
     suite.hash(&out)
@@ -538,9 +583,14 @@ impl ViewChange {
         })
     }
 
-    /// What its sender signs.
+    /// What its sender signs, in the zero domain.
     pub fn signing_hash(&self, suite: &dyn CryptoSuite) -> B256 {
-        signing_hash_of(MessageKind::ViewChange, self, suite)
+        signing_hash_of(MessageKind::ViewChange, self, suite, B256::ZERO)
+    }
+
+    /// What its sender signs in `domain`.
+    pub fn signing_hash_in(&self, suite: &dyn CryptoSuite, domain: B256) -> B256 {
+        signing_hash_of(MessageKind::ViewChange, self, suite, domain)
     }
 }
 
@@ -950,6 +1000,34 @@ mod tests {
             SignedMessage::decode(&bytes, &MessageLimits::DEFAULT),
             Err(MessageError::UnknownKind(5))
         );
+    }
+
+    #[test]
+    fn signing_hash_separates_chains_and_groups() {
+        use crate::ConsensusConfig;
+        use weft_crypto::SuiteId;
+        let s = key().suite().suite();
+        let v = Vote {
+            height: 1,
+            view: 0,
+            proposal_hash: B256::ZERO,
+        };
+        let a = ConsensusConfig::chain_domain(SuiteId::Standard, 20, "group0");
+        let b = ConsensusConfig::chain_domain(SuiteId::Standard, 20, "group1");
+        let c = ConsensusConfig::chain_domain(SuiteId::Standard, 21, "group0");
+        let hashes = [a, b, c, B256::ZERO].map(|d| v.signing_hash_in(MessageKind::Prepare, s, d));
+        for (i, x) in hashes.iter().enumerate() {
+            for y in &hashes[i + 1..] {
+                assert_ne!(x, y);
+            }
+        }
+        // The zero domain is the undomained hash, and a checkpoint always signs its header.
+        assert_eq!(hashes[3], v.signing_hash(MessageKind::Prepare, s));
+        let checkpoint = Body::Checkpoint(Checkpoint {
+            height: 1,
+            header_hash: B256::repeat_byte(7),
+        });
+        assert_eq!(checkpoint.signing_hash_in(s, a), B256::repeat_byte(7));
     }
 
     #[test]

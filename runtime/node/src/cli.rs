@@ -233,6 +233,10 @@ pub enum ChainCommand {
         /// First RPC port; node i listens on port + i.
         #[arg(long, default_value_t = 8545)]
         rpc_port: u16,
+        /// First P2P (QUIC, UDP) port; node i listens on 127.0.0.1:port + i and dials the
+        /// others.
+        #[arg(long, default_value_t = 30300)]
+        p2p_port: u16,
         /// A folder of precompile plugins (`.so`): copied into every node's plugin folder
         /// and pinned (name and SHA-256) in genesis.
         #[arg(long)]
@@ -344,21 +348,23 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     sm,
                     chain_id,
                     rpc_port,
+                    p2p_port,
                     plugins,
                 },
-        } => chain_new(
-            nodes,
-            &out,
-            suite_of(sm),
+        } => chain_new(ChainPlan {
+            count: nodes,
+            out: &out,
+            suite: suite_of(sm),
             chain_id,
             rpc_port,
-            plugins.as_deref(),
-        ),
+            p2p_port,
+            plugins: plugins.as_deref(),
+        }),
         Command::Node {
             command: NodeCommand::Start { config },
         } => {
             let file = ConfigFile::load(&config)?;
-            serve(&file)
+            serve(&file, Sealing::Consensus)
         }
         Command::Account {
             command: AccountCommand::New { out, sm },
@@ -610,11 +616,20 @@ fn dev(
         data.join("dev.key").display()
     );
     println!("  gas price is 0: accounts need no balance to send transactions");
-    serve(&file)
+    serve(&file, Sealing::Solo)
 }
 
-/// Open the node described by `file`, serve JSON-RPC and seal until Ctrl-C.
-fn serve(file: &ConfigFile) -> anyhow::Result<()> {
+/// How a served node makes blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sealing {
+    /// The solo sealer of a one-sealer development chain, without a network.
+    Solo,
+    /// PBFT with the chain's other nodes over QUIC, with block sync.
+    Consensus,
+}
+
+/// Open the node described by `file`, serve JSON-RPC and make blocks until Ctrl-C.
+fn serve(file: &ConfigFile, sealing: Sealing) -> anyhow::Result<()> {
     let genesis = Genesis::load(&file.genesis)?;
     let node_key = KeyPair::from_secret(genesis.crypto_suite, load_secret_key(&file.node_key)?)
         .with_context(|| {
@@ -647,33 +662,85 @@ fn serve(file: &ConfigFile) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async {
+        let mut service = match sealing {
+            Sealing::Solo => None,
+            Sealing::Consensus => {
+                let p2p = file.p2p_config()?;
+                let service = crate::NodeService::start(node.clone(), p2p)
+                    .await
+                    .context("cannot join the chain")?;
+                println!(
+                    "  P2P:           {} (QUIC), {} peer address(es) to dial",
+                    service.local_addr(),
+                    file.p2p.peers.len()
+                );
+                Some(service)
+            }
+        };
         let rpc = weft_rpc::start(
             weft_rpc::RpcConfig { addr: file.rpc_addr, ..weft_rpc::RpcConfig::default() },
             std::sync::Arc::new(node.clone()),
         )
         .await
         .with_context(|| format!("cannot serve JSON-RPC on {}", file.rpc_addr))?;
-        let sealer = node.spawn_sealer();
+        let sealer = match sealing {
+            Sealing::Solo => Some(node.spawn_sealer()),
+            Sealing::Consensus => None,
+        };
         tracing::info!(rpc = %rpc.local_addr(), height = node.ledger().block_number(), "node started");
         println!("ready: JSON-RPC on {}", rpc.local_addr());
-        tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
+        let failed = match &mut service {
+            Some(service) => tokio::select! {
+                signal = tokio::signal::ctrl_c() => {
+                    signal.context("cannot wait for Ctrl-C")?;
+                    false
+                }
+                _ = service.stopped() => true,
+            },
+            None => {
+                tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
+                false
+            }
+        };
         tracing::info!("stopping");
         node.stop();
         rpc.stop();
-        tokio::task::spawn_blocking(move || sealer.join()).await.ok();
+        if let Some(service) = service {
+            service.shutdown().await;
+        }
+        if let Some(sealer) = sealer {
+            tokio::task::spawn_blocking(move || sealer.join()).await.ok();
+        }
+        if failed {
+            bail!("consensus stopped after a fatal error (see the log); the node is down");
+        }
         anyhow::Ok(())
     })
 }
 
-/// `weft chain new`: keys, genesis and configuration for `count` nodes in `out`.
-fn chain_new(
+/// What `weft chain new` makes.
+struct ChainPlan<'a> {
     count: usize,
-    out: &Path,
+    out: &'a Path,
     suite: SuiteId,
     chain_id: u64,
     rpc_port: u16,
-    plugins: Option<&Path>,
-) -> anyhow::Result<()> {
+    p2p_port: u16,
+    plugins: Option<&'a Path>,
+}
+
+/// `weft chain new`: keys, genesis and configuration for `count` nodes in `out`, each
+/// listening for P2P on loopback and dialling the others.
+fn chain_new(plan: ChainPlan<'_>) -> anyhow::Result<()> {
+    let ChainPlan {
+        count,
+        out,
+        suite,
+        chain_id,
+        rpc_port,
+        p2p_port,
+        plugins,
+    } = plan;
     if count == 0 {
         bail!("--nodes must be at least 1");
     }
@@ -698,6 +765,15 @@ fn chain_new(
         genesis.plugins = install_plugins(&plugin_sources(Some(dir))?, &targets)?;
     }
     std::fs::write(out.join("genesis.toml"), genesis.to_toml())?;
+    let p2p_addrs: Vec<SocketAddr> = (0..count)
+        .map(|i| {
+            let port = u16::try_from(i)
+                .ok()
+                .and_then(|i| p2p_port.checked_add(i))
+                .context("P2P port out of range")?;
+            anyhow::Ok(SocketAddr::from(([127, 0, 0, 1], port)))
+        })
+        .collect::<anyhow::Result<_>>()?;
     for (i, key) in keys.iter().enumerate() {
         let dir = out.join(format!("node{i}"));
         std::fs::create_dir_all(&dir)?;
@@ -717,6 +793,16 @@ fn chain_new(
             .context("RPC port out of range")?;
         let config = ConfigFile {
             rpc_addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            p2p: crate::config::P2pSection {
+                listen: p2p_addrs[i],
+                peers: p2p_addrs
+                    .iter()
+                    .enumerate()
+                    .filter(|&(j, _)| j != i)
+                    .map(|(_, a)| *a)
+                    .collect(),
+                ..Default::default()
+            },
             ..ConfigFile::default()
         };
         std::fs::write(dir.join("config.toml"), config.to_toml())?;
@@ -730,10 +816,11 @@ fn chain_new(
         "  chain CA:      {}  (keep ca.key safe: it admits nodes)",
         out.join("ca/ca.crt").display()
     );
-    for i in 0..count {
+    for (i, p2p) in p2p_addrs.iter().enumerate() {
         println!(
-            "  start node {i}: weft node start --config {}",
-            out.join(format!("node{i}/config.toml")).display()
+            "  start node {i}: weft node start --config {}  (JSON-RPC 127.0.0.1:{}, P2P {p2p})",
+            out.join(format!("node{i}/config.toml")).display(),
+            u32::from(rpc_port) + i as u32,
         );
     }
     Ok(())

@@ -43,6 +43,60 @@ pub struct ConfigFile {
     /// The folder of precompile plugins; it must hold exactly the plugins genesis pins.
     #[serde(default = "default_plugin_dir")]
     pub plugin_dir: PathBuf,
+    /// How the node reaches its peers (`[p2p]`).
+    #[serde(default)]
+    pub p2p: P2pSection,
+}
+
+/// The `[p2p]` section: where QUIC listens, whom to dial, and who may connect beyond the
+/// group's node list (FISCO BCOS's `[p2p]` and `[certificate_whitelist]` /
+/// `[certificate_blacklist]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct P2pSection {
+    /// The UDP address QUIC listens on.
+    #[serde(default = "default_p2p_listen")]
+    pub listen: SocketAddr,
+    /// Peers to dial (`ip:port`); connections are two-way, so one side suffices.
+    #[serde(default)]
+    pub peers: Vec<SocketAddr>,
+    /// If not empty, only these node ids (hex) are admitted.
+    #[serde(default)]
+    pub whitelist: Vec<String>,
+    /// Node ids (hex) that are never admitted.
+    #[serde(default)]
+    pub blacklist: Vec<String>,
+}
+
+fn default_p2p_listen() -> SocketAddr {
+    SocketAddr::from(([0, 0, 0, 0], 30300))
+}
+
+impl Default for P2pSection {
+    fn default() -> Self {
+        P2pSection {
+            listen: default_p2p_listen(),
+            peers: Vec::new(),
+            whitelist: Vec::new(),
+            blacklist: Vec::new(),
+        }
+    }
+}
+
+/// Parse node ids given in hex (128 digits, `0x` optional) for `what`.
+pub fn parse_node_ids(ids: &[String], what: &str) -> anyhow::Result<Vec<weft_types::NodeId>> {
+    ids.iter()
+        .map(|id| {
+            let hex_id = id.trim().trim_start_matches("0x");
+            let mut bytes = [0u8; 64];
+            hex::decode_to_slice(hex_id, &mut bytes).map_err(|_| {
+                anyhow::anyhow!(
+                    "{what}: {id:?} is not a node id (128 hex digits, as in a node's node.nodeid file)"
+                )
+            })?;
+            Ok(weft_types::NodeId::from(bytes))
+        })
+        .collect()
 }
 
 fn default_data_dir() -> PathBuf {
@@ -93,6 +147,7 @@ impl Default for ConfigFile {
             tls_key: default_tls_key(),
             ca_cert: default_ca_cert(),
             plugin_dir: default_plugin_dir(),
+            p2p: P2pSection::default(),
         }
     }
 }
@@ -122,8 +177,54 @@ impl ConfigFile {
         Ok(config)
     }
 
+    /// The network settings for [`crate::NodeService::start`]: the addresses of `[p2p]`,
+    /// the certificates read from their files, the white- and blacklist parsed.
+    pub fn p2p_config(&self) -> anyhow::Result<crate::P2pConfig> {
+        let read = |path: &Path, what: &str| {
+            std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("cannot read the {what} {}: {e}", path.display()))
+        };
+        Ok(crate::P2pConfig {
+            listen: self.p2p.listen,
+            peers: self.p2p.peers.clone(),
+            node_cert_pem: read(&self.tls_cert, "TLS certificate (tls_cert)")?,
+            node_key_pem: read(&self.tls_key, "TLS key (tls_key)")?,
+            ca_cert_pem: read(&self.ca_cert, "CA certificate (ca_cert)")?,
+            whitelist: parse_node_ids(&self.p2p.whitelist, "p2p.whitelist")?,
+            blacklist: parse_node_ids(&self.p2p.blacklist, "p2p.blacklist")?,
+        })
+    }
+
     /// The file's text.
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_p2p_section_is_optional_and_round_trips() {
+        let old: ConfigFile = toml::from_str("rpc_addr = \"127.0.0.1:9000\"\n").unwrap();
+        assert_eq!(old.p2p, P2pSection::default());
+        let config = ConfigFile {
+            p2p: P2pSection {
+                listen: "127.0.0.1:30301".parse().unwrap(),
+                peers: vec!["127.0.0.1:30300".parse().unwrap()],
+                whitelist: vec![],
+                blacklist: vec![format!("0x{}", "ab".repeat(64))],
+            },
+            ..ConfigFile::default()
+        };
+        let text = config.to_toml();
+        assert!(text.contains("[p2p]"), "{text}");
+        assert_eq!(toml::from_str::<ConfigFile>(&text).unwrap(), config);
+        let ids = parse_node_ids(&config.p2p.blacklist, "p2p.blacklist").unwrap();
+        assert_eq!(ids, vec![weft_types::NodeId::repeat_byte(0xab)]);
+        let err = parse_node_ids(&["abc".into()], "p2p.whitelist").unwrap_err();
+        assert!(err.to_string().contains("p2p.whitelist"), "{err}");
+        assert!(toml::from_str::<ConfigFile>("[p2p]\nlisten = \"nope\"\n").is_err());
     }
 }

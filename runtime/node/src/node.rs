@@ -1,21 +1,31 @@
-//! A running node: ledger, executor, pool and the sealer that turns pending
-//! transactions into committed blocks.
+//! A running node: ledger, executor, pool, and the two ways blocks get made — the solo
+//! sealer of a one-sealer development chain ([`Node::spawn_sealer`]), and the PBFT
+//! driver of a multi-node chain ([`crate::NodeService`]), which calls the commit helpers
+//! here.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use alloy_primitives::{Address, B256, U256};
-use tokio::sync::broadcast;
-use weft_crypto::{KeyPair, SuiteId};
+use alloy_primitives::{Address, Bytes, B256, U256};
+use parking_lot::RwLock;
+use tokio::sync::{broadcast, mpsc};
+use weft_consensus::{ConsensusStatus, Phase};
+use weft_crypto::{KeyPair, PublicKey, SuiteId};
 use weft_executor::{CallOutcome, CallRequest, ExecError, Executor};
-use weft_ledger::{keys, Genesis, Ledger, LedgerError, NodeList, TxLocation};
-use weft_rpc::{AccountState, ChainApi, CommittedBlock, NodeFault, NodeStatus};
+use weft_ledger::{keys, BlockCommit, Genesis, Ledger, LedgerError, NodeList, TxLocation};
+use weft_network::{Network, PeerInfo};
+use weft_rpc::{
+    AccountState, ChainApi, CommittedBlock, ConsensusReport, NodeFault, NodeStatus, PeerReport,
+    SyncPeerReport, SyncReport,
+};
 use weft_storage_rocksdb::RocksStorage;
+use weft_sync::SyncStatus;
 use weft_txpool::{TxPool, TxPoolConfig, TxRejection};
-use weft_types::{Block, BlockNumber, Receipt, SealerSignature, VerifiedTx};
+use weft_types::{Block, BlockNumber, NodeId, Receipt, SealerSignature, VerifiedTx};
 
+use crate::proposal::Proposal;
 use crate::view::{block_limit_window, LedgerView, NonceCache};
 
 /// Why a node could not start or went down.
@@ -30,17 +40,26 @@ pub enum NodeError {
     /// Executing a block failed on this node.
     #[error(transparent)]
     Exec(#[from] ExecError),
-    /// The node's key is not one of the chain's sealers.
-    #[error("this node ({node_id}) is not a sealer of the chain; a single node seals only if genesis lists its node id")]
+    /// The solo sealer runs on a node that is not the chain's sealer.
+    #[error("this node ({node_id}) is not a sealer of the chain; the solo sealer seals only if genesis lists its node id")]
     NotASealer {
         /// The node's id.
         node_id: String,
     },
-    /// Several sealers need consensus, which this node does not run yet.
-    #[error("the chain has {count} sealers; consensus between several sealers is not built yet, so this node only runs chains with one sealer")]
+    /// The solo sealer was asked to seal for a chain with several sealers, which needs
+    /// consensus.
+    #[error("the chain has {count} sealers: blocks need PBFT consensus between them, which `weft node start` (NodeService) runs; the solo sealer only runs chains with one sealer")]
     MultipleSealers {
         /// How many sealers the chain has.
         count: usize,
+    },
+    /// A proposal does not extend this node's ledger (it moved on meanwhile).
+    #[error("proposal for block {number} does not extend the head (block {head})")]
+    StaleProposal {
+        /// The proposal's number.
+        number: BlockNumber,
+        /// The ledger's head.
+        head: BlockNumber,
     },
     /// The plugin folder does not match what genesis pins (or a plugin is unusable).
     #[error(transparent)]
@@ -86,10 +105,37 @@ struct Inner {
     nonces: NonceCache,
     key: KeyPair,
     min_seal_time: Duration,
+    data_dir: PathBuf,
     blocks: broadcast::Sender<Arc<CommittedBlock>>,
     stop: AtomicBool,
     /// Serialises sealing: one block at a time.
     seal_lock: parking_lot::Mutex<()>,
+    /// What the consensus driver last published (`None` without one).
+    live: RwLock<Option<LiveStatus>>,
+    /// The network, while a [`crate::NodeService`] runs.
+    network: RwLock<Option<Network>>,
+    /// Transactions admitted through RPC, for the relay to send to the consensus nodes.
+    relay: RwLock<Option<mpsc::Sender<Bytes>>>,
+}
+
+/// The live state of consensus and block sync, as the driver last published it (for RPC,
+/// metrics and tests).
+#[derive(Debug, Clone)]
+pub struct LiveStatus {
+    /// The PBFT core's status.
+    pub consensus: ConsensusStatus,
+    /// Block sync's status (peers by node id).
+    pub sync: SyncStatus<NodeId>,
+    /// View changes this node went through since it started.
+    pub view_changes: u64,
+    /// Consensus messages it dropped (malformed, forged, stale...).
+    pub dropped_messages: u64,
+    /// Blocks whose local execution differed from the quorum's.
+    pub diverged: u64,
+    /// Blocks committed by consensus since start.
+    pub committed_by_consensus: u64,
+    /// Blocks committed by block sync since start.
+    pub committed_by_sync: u64,
 }
 
 fn now_ms() -> u64 {
@@ -123,10 +169,6 @@ impl Node {
         let registry = weft_precompiles::Registry::load(&config.plugin_dir, &pins)?;
         let store = RocksStorage::open(&config.data_dir.join("ledger"), weft_ledger::tables::ALL)?;
         let ledger = Ledger::open(store, config.genesis.clone())?;
-        let sealers = ledger.node_list(ledger.block_number() + 1)?.sealers.len();
-        if sealers > 1 {
-            return Err(NodeError::MultipleSealers { count: sealers });
-        }
         let nonces = NonceCache::load(&ledger)?;
         let (blocks, _) = broadcast::channel(256);
         let inner = Inner {
@@ -136,15 +178,17 @@ impl Node {
             nonces,
             key: config.node_key,
             min_seal_time: config.min_seal_time,
+            data_dir: config.data_dir,
             blocks,
             stop: AtomicBool::new(false),
             seal_lock: parking_lot::Mutex::new(()),
+            live: RwLock::new(None),
+            network: RwLock::new(None),
+            relay: RwLock::new(None),
         };
-        let node = Node {
+        Ok(Node {
             inner: Arc::new(inner),
-        };
-        node.sealer_index()?;
-        Ok(node)
+        })
     }
 
     /// The ledger.
@@ -162,26 +206,180 @@ impl Node {
         &self.inner.pool
     }
 
-    /// This node's index among the sealers of the next block.
-    fn sealer_index(&self) -> Result<u64, NodeError> {
+    /// The node's key.
+    pub fn key(&self) -> &KeyPair {
+        &self.inner.key
+    }
+
+    /// The node's id (its public key).
+    pub fn node_id(&self) -> NodeId {
+        NodeId::from(self.inner.key.public().0)
+    }
+
+    /// The data folder.
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.data_dir
+    }
+
+    /// How long the leader lets the oldest pending transaction wait before it proposes a
+    /// block that is not full.
+    pub fn min_seal_time(&self) -> Duration {
+        self.inner.min_seal_time
+    }
+
+    /// This node's index as the solo sealer: the chain must have exactly one sealer, and
+    /// it must be this node.
+    fn solo_sealer_index(&self) -> Result<u64, NodeError> {
         let inner = &self.inner;
         let nodes = inner.ledger.node_list(inner.ledger.block_number() + 1)?;
-        let id = inner.key.public().0.into();
+        if nodes.sealers.len() > 1 {
+            return Err(NodeError::MultipleSealers {
+                count: nodes.sealers.len(),
+            });
+        }
         nodes
-            .sealer_index(&id)
+            .sealer_index(&self.node_id())
             .map(|i| i as u64)
             .ok_or_else(|| NodeError::NotASealer {
                 node_id: inner.key.public().to_string(),
             })
     }
 
-    fn view(&self) -> LedgerView<'_, RocksStorage> {
+    /// The chain as the pool sees it (height, replay window, committed transactions,
+    /// account nonces), for calling [`TxPool`] directly.
+    pub fn chain_view(&self) -> impl weft_txpool::ChainView + '_ {
+        self.view()
+    }
+
+    pub(crate) fn view(&self) -> LedgerView<'_, RocksStorage> {
         LedgerView::new(&self.inner.ledger, &self.inner.executor, &self.inner.nonces)
     }
 
-    /// Admit a raw transaction.
+    /// Admit a raw transaction (RPC's path). With a [`crate::NodeService`] running, an
+    /// admitted transaction is also sent to the chain's consensus nodes.
     pub fn submit(&self, raw: &[u8]) -> Result<B256, TxRejection> {
-        self.inner.pool.submit(raw, &self.view(), Instant::now())
+        let hash = self.inner.pool.submit(raw, &self.view(), Instant::now())?;
+        if let Some(relay) = &*self.inner.relay.read() {
+            if let Err(e) = relay.try_send(Bytes::copy_from_slice(raw)) {
+                // The transaction stays in this pool: this node proposes it when it leads.
+                tracing::debug!(%hash, error = %e, "transaction relay is busy; the transaction is not sent to peers now");
+            }
+        }
+        Ok(hash)
+    }
+
+    /// Admit transactions from a peer: decoded under the pool's limits and checked like
+    /// RPC's, but never relayed again.
+    pub(crate) fn admit_from_peer(&self, raws: &[Vec<u8>]) -> Vec<Result<B256, TxRejection>> {
+        self.inner
+            .pool
+            .submit_batch(raws, &self.view(), Instant::now())
+    }
+
+    /// The live consensus and sync state, while a [`crate::NodeService`] runs.
+    pub fn live_status(&self) -> Option<LiveStatus> {
+        self.inner.live.read().clone()
+    }
+
+    pub(crate) fn publish_live(&self, live: Option<LiveStatus>) {
+        *self.inner.live.write() = live;
+    }
+
+    /// The connected peers, while a [`crate::NodeService`] runs.
+    pub fn peers(&self) -> Vec<PeerInfo> {
+        self.inner
+            .network
+            .read()
+            .as_ref()
+            .map(Network::peers)
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn attach(&self, network: Option<Network>, relay: Option<mpsc::Sender<Bytes>>) {
+        *self.inner.network.write() = network;
+        *self.inner.relay.write() = relay;
+    }
+
+    /// Execute a decided proposal on top of the ledger's head: its transactions, its
+    /// timestamp, its proposer as the block's sealer (whose address is the EVM's
+    /// `COINBASE`, as block sync computes it). The result is ready to commit once signed.
+    pub(crate) fn execute_proposal(
+        &self,
+        proposal: &Proposal,
+        txs: Vec<VerifiedTx>,
+    ) -> Result<BlockCommit, NodeError> {
+        let ledger = &self.inner.ledger;
+        let head = ledger.block_number();
+        if proposal.number != head + 1 || proposal.parent_hash != ledger.head_hash() {
+            return Err(NodeError::StaleProposal {
+                number: proposal.number,
+                head,
+            });
+        }
+        let nodes = ledger.node_list(proposal.number)?;
+        let proposer = usize::try_from(proposal.sealer)
+            .ok()
+            .and_then(|i| nodes.sealers.get(i))
+            .ok_or_else(|| LedgerError::Corrupt {
+                what: format!("proposal {}", proposal.number),
+                reason: format!("sealer index {} out of range", proposal.sealer),
+            })?;
+        let beneficiary = ledger.suite().address(&PublicKey(proposer.node_id.0));
+        let ctx =
+            self.inner
+                .executor
+                .next_block_context(ledger, proposal.timestamp, beneficiary)?;
+        Ok(self
+            .inner
+            .executor
+            .build_block(ledger, &ctx, proposal.sealer, txs)?)
+    }
+
+    /// Commit a block this node executed, with the quorum's signatures in it; the pool,
+    /// the nonce window and subscribers follow. Returns the block's hash.
+    pub(crate) fn commit_executed(&self, commit: BlockCommit) -> Result<B256, NodeError> {
+        let ledger = &self.inner.ledger;
+        let hash = commit.header.hash(ledger.suite());
+        let event = CommittedBlock {
+            block: Block {
+                header: commit.header.clone(),
+                signatures: commit.signatures.clone(),
+                transactions: commit.transactions.iter().map(|t| t.tx().clone()).collect(),
+            },
+            hash,
+            tx_hashes: commit.transactions.iter().map(VerifiedTx::hash).collect(),
+            receipts: commit.receipts.clone(),
+        };
+        ledger.commit_block(commit)?;
+        self.after_commit(event)?;
+        Ok(hash)
+    }
+
+    /// What follows a commit by any path (solo sealer, consensus, block sync): the nonce
+    /// window moves, the pool drops the block's transactions and what conflicts with
+    /// them, and subscribers hear of the block.
+    pub(crate) fn after_commit(&self, event: CommittedBlock) -> Result<(), NodeError> {
+        let inner = &self.inner;
+        let number = event.block.header.number;
+        let nonces: Vec<U256> = event
+            .block
+            .transactions
+            .iter()
+            .filter_map(|t| t.native_nonce())
+            .collect();
+        inner
+            .nonces
+            .on_commit(number, nonces, block_limit_window(&inner.ledger)?);
+        inner.pool.remove_committed(&event.tx_hashes, &self.view());
+        tracing::info!(
+            number,
+            txs = event.tx_hashes.len(),
+            hash = %event.hash,
+            "block committed"
+        );
+        // No subscriber is not an error.
+        let _ = inner.blocks.send(Arc::new(event));
+        Ok(())
     }
 
     /// Seal, execute and commit one block from the pool, if anything is pending. Returns
@@ -189,6 +387,7 @@ impl Node {
     pub fn seal_once(&self) -> Result<Option<BlockNumber>, NodeError> {
         let inner = &self.inner;
         let _one_at_a_time = inner.seal_lock.lock();
+        self.solo_sealer_index()?;
         let view = self.view();
         let next = inner.ledger.block_number() + 1;
         let limit = inner
@@ -221,7 +420,7 @@ impl Node {
             now_ms().max(parent_ts),
             inner.key.address(),
         )?;
-        let index = self.sealer_index()?;
+        let index = self.solo_sealer_index()?;
         let started = Instant::now();
         let mut commit = inner.executor.build_block(ledger, &ctx, index, txs)?;
         let executed = started.elapsed();
@@ -235,39 +434,14 @@ impl Node {
             signature: signature.into(),
         }];
         let number = commit.header.number;
-        let tx_hashes: Vec<B256> = commit.transactions.iter().map(VerifiedTx::hash).collect();
-        let nonces: Vec<U256> = commit
-            .transactions
-            .iter()
-            .filter_map(|t| t.tx().native_nonce())
-            .collect();
-        let event = CommittedBlock {
-            block: Block {
-                header: commit.header.clone(),
-                signatures: commit.signatures.clone(),
-                transactions: commit.transactions.iter().map(|t| t.tx().clone()).collect(),
-            },
-            hash,
-            tx_hashes: tx_hashes.clone(),
-            receipts: commit.receipts.clone(),
-        };
         let committing = Instant::now();
-        ledger.commit_block(commit)?;
-        let committed = committing.elapsed();
-        inner
-            .nonces
-            .on_commit(number, nonces, block_limit_window(ledger)?);
-        inner.pool.remove_committed(&tx_hashes, &self.view());
-        tracing::info!(
+        self.commit_executed(commit)?;
+        tracing::debug!(
             number,
-            txs = tx_hashes.len(),
             execute_us = executed.as_micros() as u64,
-            commit_us = committed.as_micros() as u64,
-            %hash,
-            "block committed"
+            commit_us = committing.elapsed().as_micros() as u64,
+            "solo sealer timings"
         );
-        // No subscriber is not an error.
-        let _ = inner.blocks.send(Arc::new(event));
         Ok(number)
     }
 
@@ -325,6 +499,17 @@ impl Node {
     /// The data folder's ledger path for `data_dir`.
     pub fn ledger_path(data_dir: &Path) -> PathBuf {
         data_dir.join("ledger")
+    }
+}
+
+fn phase_name(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Ordering => "ordering",
+        Phase::ViewChange => "viewChange",
+        Phase::Executing => "executing",
+        Phase::Checkpointing => "checkpointing",
+        Phase::Committing => "committing",
+        Phase::Diverged => "diverged",
     }
 }
 
@@ -471,11 +656,73 @@ impl ChainApi for Node {
     }
 
     fn status(&self) -> NodeStatus {
+        let node_id = self.inner.key.public().to_string();
+        let peers: Vec<PeerReport> = self
+            .peers()
+            .into_iter()
+            .map(|p| PeerReport {
+                node_id: hex::encode(p.node_id),
+                address: p.addr.to_string(),
+            })
+            .collect();
+        let Some(live) = self.live_status() else {
+            // The solo sealer: this node alone, always in view 0.
+            return NodeStatus {
+                node_id,
+                peers,
+                ..NodeStatus::default()
+            };
+        };
+        let c = &live.consensus;
+        let consensus = ConsensusReport {
+            height: c.height,
+            committed_height: c.committed_height,
+            view: c.view,
+            leader_index: c.leader_index,
+            node_index: c.node_index,
+            phase: phase_name(c.phase).into(),
+            sealers: c
+                .sealers
+                .iter()
+                .map(|s| (hex::encode(s.node_id), s.weight))
+                .collect(),
+            quorum: c.quorum,
+            max_faulty: c.max_faulty,
+            in_view_change: c.in_view_change,
+            view_change_target: c.view_change_target,
+            timeout_ms: c.timeout_ms,
+            change_cycle: c.view_change_cycle,
+            view_changes: live.view_changes,
+        };
+        let s = &live.sync;
+        let sync = SyncReport {
+            known_highest_number: s.highest_peer_number,
+            known_latest_hash: s
+                .peers
+                .iter()
+                .filter(|p| p.number == s.highest_peer_number)
+                .map(|p| p.head_hash)
+                .next()
+                .unwrap_or(s.local_hash),
+            syncing: s.syncing,
+            queue_len: s.queue_len,
+            peers: s
+                .peers
+                .iter()
+                .map(|p| SyncPeerReport {
+                    node_id: hex::encode(p.peer),
+                    number: p.number,
+                    head_hash: p.head_hash,
+                })
+                .collect(),
+        };
         NodeStatus {
-            node_id: self.inner.key.public().to_string(),
-            view: 0,
-            syncing: false,
-            peers: Vec::new(),
+            node_id,
+            view: c.view,
+            syncing: s.syncing,
+            peers,
+            consensus: Some(consensus),
+            sync: Some(sync),
         }
     }
 

@@ -39,8 +39,10 @@ pub struct AccountState {
     pub code: Bytes,
 }
 
-/// Where and how the server's view of the node status is reported (consensus, sync,
-/// peers); a single node reports itself.
+/// The node's consensus, sync and peer state, for `getPbftView`, `getSyncStatus`,
+/// `getConsensusStatus`, `getPeers` and `net_peerCount`. A node without consensus (the
+/// solo sealer of a development chain) leaves `consensus` and `sync` empty and reports
+/// itself alone in view 0.
 #[derive(Debug, Clone, Default)]
 pub struct NodeStatus {
     /// This node's id (hex public key).
@@ -49,8 +51,81 @@ pub struct NodeStatus {
     pub view: u64,
     /// Whether the node is catching up.
     pub syncing: bool,
-    /// Connected peers' node ids.
-    pub peers: Vec<String>,
+    /// Connected peers.
+    pub peers: Vec<PeerReport>,
+    /// The consensus core's state, if the node runs consensus.
+    pub consensus: Option<ConsensusReport>,
+    /// Block sync's state, if the node runs it.
+    pub sync: Option<SyncReport>,
+}
+
+/// A connected peer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PeerReport {
+    /// Its node id (hex).
+    pub node_id: String,
+    /// Its address (`ip:port`).
+    pub address: String,
+}
+
+/// The PBFT core's state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConsensusReport {
+    /// The height being agreed (the committed height + 1).
+    pub height: u64,
+    /// The highest committed height.
+    pub committed_height: u64,
+    /// The current view.
+    pub view: u64,
+    /// The index of the current view's leader.
+    pub leader_index: u64,
+    /// This node's sealer index; `None` for an observer.
+    pub node_index: Option<u64>,
+    /// Where the height stands: `ordering`, `viewChange`, `executing`, `checkpointing`,
+    /// `committing` or `diverged`.
+    pub phase: String,
+    /// The sealers of this height, in index order: node id (hex) and weight.
+    pub sealers: Vec<(String, u64)>,
+    /// The quorum weight.
+    pub quorum: u64,
+    /// The faulty weight tolerated.
+    pub max_faulty: u64,
+    /// Whether a view change is under way.
+    pub in_view_change: bool,
+    /// The view it is changing to.
+    pub view_change_target: Option<u64>,
+    /// The current consensus timeout, in milliseconds.
+    pub timeout_ms: u64,
+    /// Consecutive view changes behind that timeout.
+    pub change_cycle: u32,
+    /// View changes since the node started.
+    pub view_changes: u64,
+}
+
+/// Block sync's state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// The highest height a peer announced (the local height if none is higher).
+    pub known_highest_number: u64,
+    /// The head hash at that height.
+    pub known_latest_hash: B256,
+    /// Whether some peer is ahead.
+    pub syncing: bool,
+    /// Downloaded blocks waiting to be applied.
+    pub queue_len: usize,
+    /// Every peer of the chain that announced its head.
+    pub peers: Vec<SyncPeerReport>,
+}
+
+/// A peer's head as it announced it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncPeerReport {
+    /// Its node id (hex).
+    pub node_id: String,
+    /// Its height.
+    pub number: u64,
+    /// Its head hash.
+    pub head_hash: B256,
 }
 
 /// The node as the RPC server sees it. Heights are `None` for "latest".

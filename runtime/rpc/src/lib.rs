@@ -41,7 +41,10 @@ use std::time::Duration;
 use jsonrpsee::server::{BatchRequestConfig, Server, ServerConfig, ServerHandle};
 use jsonrpsee::RpcModule;
 
-pub use api::{AccountState, ChainApi, CommittedBlock, NodeFault, NodeStatus};
+pub use api::{
+    AccountState, ChainApi, CommittedBlock, ConsensusReport, NodeFault, NodeStatus, PeerReport,
+    SyncPeerReport, SyncReport,
+};
 
 use crate::filters::FilterStore;
 

@@ -305,10 +305,14 @@ fn get_abi(ctx: &Ctx, p: &Params) -> RpcResult<Value> {
     Ok(json!(ctx.api.abi(&a).map_err(fault)?.unwrap_or_default()))
 }
 
-/// `getSealerList [group, node]`: `[{nodeID, weight}]`.
+/// `getSealerList [group, node]`: `[{nodeID, weight}]`, the sealers of the block being
+/// agreed (a change made by the latest block applies from the next one).
 fn get_sealer_list(ctx: &Ctx, p: &Params) -> RpcResult<Value> {
     group_only(ctx, p)?;
-    let nodes = ctx.api.node_list(ctx.api.block_number()).map_err(fault)?;
+    let nodes = ctx
+        .api
+        .node_list(ctx.api.block_number() + 1)
+        .map_err(fault)?;
     Ok(Value::Array(
         nodes
             .sealers
@@ -318,10 +322,13 @@ fn get_sealer_list(ctx: &Ctx, p: &Params) -> RpcResult<Value> {
     ))
 }
 
-/// `getObserverList [group, node]`: node ids.
+/// `getObserverList [group, node]`: node ids, as of the block being agreed.
 fn get_observer_list(ctx: &Ctx, p: &Params) -> RpcResult<Value> {
     group_only(ctx, p)?;
-    let nodes = ctx.api.node_list(ctx.api.block_number()).map_err(fault)?;
+    let nodes = ctx
+        .api
+        .node_list(ctx.api.block_number() + 1)
+        .map_err(fault)?;
     Ok(Value::Array(
         nodes
             .observers
@@ -343,7 +350,9 @@ fn get_pending_tx_size(ctx: &Ctx, p: &Params) -> RpcResult<Value> {
     Ok(json!(ctx.api.pending_count()))
 }
 
-/// `getSyncStatus [group, node]`: a JSON *string*, as FISCO BCOS returns it.
+/// `getSyncStatus [group, node]`: a JSON *string*, as FISCO BCOS returns it — this
+/// node's head, the highest head a peer announced, each peer's head, and whether the node
+/// is catching up.
 fn get_sync_status(ctx: &Ctx, p: &Params) -> RpcResult<Value> {
     group_only(ctx, p)?;
     let api = &*ctx.api;
@@ -351,50 +360,104 @@ fn get_sync_status(ctx: &Ctx, p: &Params) -> RpcResult<Value> {
     let number = api.block_number();
     let latest = api.block_hash(number).map_err(fault)?.unwrap_or_default();
     let genesis = api.block_hash(0).map_err(fault)?.unwrap_or_default();
+    let sync = status.sync.unwrap_or_default();
+    let (highest, highest_hash) = if sync.known_highest_number > number {
+        (sync.known_highest_number, sync.known_latest_hash)
+    } else {
+        (number, latest)
+    };
     let body = json!({
         "blockNumber": number,
         "genesisHash": h256(&genesis),
         "isSyncing": status.syncing,
-        "knownHighestNumber": number,
-        "knownLatestHash": h256(&latest),
+        "knownHighestNumber": highest,
+        "knownLatestHash": h256(&highest_hash),
         "latestHash": h256(&latest),
         "nodeID": status.node_id,
-        "peers": status.peers.iter().map(|p| json!({ "nodeID": p })).collect::<Vec<_>>(),
+        "peers": sync.peers.iter().map(|p| json!({
+            "nodeID": p.node_id,
+            "blockNumber": p.number,
+            "latestHash": h256(&p.head_hash),
+            "genesisHash": h256(&genesis),
+        })).collect::<Vec<_>>(),
         "txPoolSize": api.pending_count().to_string(),
     });
     Ok(Value::String(body.to_string()))
 }
 
-/// `getConsensusStatus [group, node]`: a JSON *string*, as FISCO BCOS returns it.
+/// `getConsensusStatus [group, node]`: a JSON *string*, as FISCO BCOS returns it — the
+/// height and view being agreed, the leader, this node's index, the sealers and quorum,
+/// and whether a view change (a timeout) is under way.
 fn get_consensus_status(ctx: &Ctx, p: &Params) -> RpcResult<Value> {
     group_only(ctx, p)?;
     let api = &*ctx.api;
     let status = api.status();
     let number = api.block_number();
-    let nodes = api.node_list(number).map_err(fault)?;
     let latest = api.block_hash(number).map_err(fault)?.unwrap_or_default();
-    let index = nodes.sealers.iter().position(|s| {
-        alloy_primitives::hex::encode(s.node_id) == status.node_id.trim_start_matches("0x")
-    });
-    let total = nodes.total_weight();
-    let faulty = total.saturating_sub(1) / 3;
-    let body = json!({
-        "blockNumber": number,
-        "hash": h256(&latest),
-        "view": status.view,
-        "changeCycle": 0,
-        "nodeID": status.node_id,
-        "nodeIndex": index.map(|i| i as i64).unwrap_or(-1),
-        "isConsensusNode": index.is_some(),
-        "connectedNodeList": status.peers.len(),
-        "maxFaultyQuorum": faulty,
-        "minRequiredQuorum": total - faulty,
-        "consensusNodeList": nodes.sealers.iter().enumerate().map(|(i, s)| json!({
-            "index": i,
-            "nodeID": node_id(s.node_id.as_slice()),
-            "weight": s.weight,
-        })).collect::<Vec<_>>(),
-    });
+    let body = match &status.consensus {
+        Some(c) => {
+            let total: u64 = c.sealers.iter().map(|(_, w)| w).sum();
+            json!({
+                "blockNumber": number,
+                "hash": h256(&latest),
+                "consensusHeight": c.height,
+                "view": c.view,
+                "changeCycle": c.change_cycle,
+                "timeout": c.in_view_change,
+                "toView": c.view_change_target,
+                "phase": c.phase,
+                "consensusTimeout": c.timeout_ms,
+                "viewChanges": c.view_changes,
+                "nodeID": status.node_id,
+                "index": c.node_index.map(|i| i as i64).unwrap_or(-1),
+                "nodeIndex": c.node_index.map(|i| i as i64).unwrap_or(-1),
+                "leaderIndex": c.leader_index,
+                "isConsensusNode": c.node_index.is_some(),
+                "connectedNodeList": status.peers.len(),
+                "consensusNodesNum": c.sealers.len(),
+                "totalWeight": total,
+                "maxFaultyQuorum": c.max_faulty,
+                "minRequiredQuorum": c.quorum,
+                "consensusNodeList": c.sealers.iter().enumerate().map(|(i, (id, weight))| json!({
+                    "index": i,
+                    "nodeID": id,
+                    "weight": weight,
+                })).collect::<Vec<_>>(),
+            })
+        }
+        None => {
+            // No consensus runs (a one-sealer development chain): report the node list.
+            let nodes = api.node_list(number + 1).map_err(fault)?;
+            let index = nodes.sealers.iter().position(|s| {
+                alloy_primitives::hex::encode(s.node_id) == status.node_id.trim_start_matches("0x")
+            });
+            let total = nodes.total_weight();
+            let faulty = total.saturating_sub(1) / 3;
+            json!({
+                "blockNumber": number,
+                "hash": h256(&latest),
+                "consensusHeight": number + 1,
+                "view": status.view,
+                "changeCycle": 0,
+                "timeout": false,
+                "nodeID": status.node_id,
+                "index": index.map(|i| i as i64).unwrap_or(-1),
+                "nodeIndex": index.map(|i| i as i64).unwrap_or(-1),
+                "leaderIndex": index.unwrap_or(0),
+                "isConsensusNode": index.is_some(),
+                "connectedNodeList": status.peers.len(),
+                "consensusNodesNum": nodes.sealers.len(),
+                "totalWeight": total,
+                "maxFaultyQuorum": faulty,
+                "minRequiredQuorum": total - faulty,
+                "consensusNodeList": nodes.sealers.iter().enumerate().map(|(i, s)| json!({
+                    "index": i,
+                    "nodeID": node_id(s.node_id.as_slice()),
+                    "weight": s.weight,
+                })).collect::<Vec<_>>(),
+            })
+        }
+    };
     Ok(Value::String(body.to_string()))
 }
 
@@ -423,15 +486,22 @@ fn get_total_transaction_count(ctx: &Ctx, p: &Params) -> RpcResult<Value> {
     }))
 }
 
-/// `getPeers []`: this node and its connected peers (the group parameters some SDKs
-/// send are ignored).
+/// `getPeers []`: this node and its connected peers, with their addresses (the group
+/// parameters some SDKs send are ignored).
 fn get_peers(ctx: &Ctx, p: &Params) -> RpcResult<Value> {
     p.at_most(2)?;
     let status = ctx.api.status();
+    let group = ctx.api.group_id();
+    let mut members = vec![status.node_id.clone()];
+    members.extend(status.peers.iter().map(|p| p.node_id.clone()));
     Ok(json!({
         "p2pNodeID": status.node_id,
-        "groupNodeIDInfo": [{ "group": ctx.api.group_id(), "nodeIDList": [status.node_id] }],
-        "peers": status.peers.iter().map(|p| json!({ "p2pNodeID": p })).collect::<Vec<_>>(),
+        "groupNodeIDInfo": [{ "group": group, "nodeIDList": members }],
+        "peers": status.peers.iter().map(|p| json!({
+            "p2pNodeID": p.node_id,
+            "endPoint": p.address,
+            "groupNodeIDInfo": [{ "group": group, "nodeIDList": [p.node_id] }],
+        })).collect::<Vec<_>>(),
     }))
 }
 

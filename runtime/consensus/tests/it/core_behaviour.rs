@@ -466,3 +466,43 @@ fn a_single_sealer_commits_on_the_sm_suite_too() {
     };
     verify_commit_certificate(SuiteId::Sm.suite(), 1, header, signatures, &set).unwrap();
 }
+
+#[test]
+fn votes_signed_for_another_chain_or_group_are_dropped() {
+    use weft_consensus::{ConsensusConfig, DropReason, SignedMessage};
+    use weft_crypto::SuiteId;
+    let domain = |chain, group| ConsensusConfig::chain_domain(SuiteId::Standard, chain, group);
+    let config = ConsensusConfig {
+        domain: domain(20, "group0"),
+        ..consensus_config(TIMEOUT, None)
+    };
+    // Sealer 2 hears the pre-prepare of height 1's leader, sealer 1.
+    let (mut c, _) = Core::new(config, sealer_key(2), sealer_set(4), 0, 0).unwrap();
+    let p = proposal(1);
+    let body = weft_consensus::Body::PrePrepare(vote(1, 0, &p));
+    for other in [domain(20, "group1"), domain(21, "group0"), B256::ZERO] {
+        let msg = SignedMessage::sign_in(&sealer_key(1), other, 1, body.clone(), Some(p.clone()))
+            .unwrap()
+            .encode();
+        let out = c.handle(1, Input::Message(msg));
+        assert!(
+            out.iter().any(|o| matches!(
+                o,
+                Output::Dropped {
+                    reason: DropReason::BadSignature { .. },
+                    ..
+                }
+            )),
+            "{out:?}"
+        );
+    }
+    let good = SignedMessage::sign_in(&sealer_key(1), domain(20, "group0"), 1, body, Some(p))
+        .unwrap()
+        .encode();
+    let out = c.handle(2, Input::Message(good));
+    assert!(
+        out.iter()
+            .any(|o| matches!(o, Output::ValidateProposal { .. })),
+        "{out:?}"
+    );
+}

@@ -46,6 +46,13 @@ fn chain_new_writes_keys_genesis_and_configs() {
         let config = weft_node::config::ConfigFile::load(&node.join("config.toml")).unwrap();
         assert_eq!(config.rpc_addr.port(), 8545 + i as u16);
         assert_eq!(Genesis::load(&config.genesis).unwrap(), genesis);
+        // Each node listens on loopback at 30300 + i and dials the three others.
+        let p2p = |j: u16| std::net::SocketAddr::from(([127, 0, 0, 1], 30300 + j));
+        assert_eq!(config.p2p.listen, p2p(i as u16));
+        let others: Vec<_> = (0..4u16).filter(|&j| j != i as u16).map(p2p).collect();
+        assert_eq!(config.p2p.peers, others);
+        let p2p_config = config.p2p_config().unwrap();
+        assert!(p2p_config.node_cert_pem.contains("BEGIN CERTIFICATE"));
     }
     assert!(out.join("admin.key").exists());
     // The output folder is never overwritten.

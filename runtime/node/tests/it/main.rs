@@ -1,9 +1,11 @@
-//! Integration tests of the node: the sealer's commit path in process, and the `weft`
-//! binary as a process (CLI, crash and restart).
+//! Integration tests of the node: the sealer's commit path in process, PBFT clusters of
+//! several nodes in process over real QUIC on loopback, and the `weft` binary as a
+//! process (CLI, crash and restart).
 
 #![allow(clippy::unwrap_used)] // Tests unwrap freely: a panic is a failure report.
 
 mod cli;
+mod cluster;
 mod crash;
 mod sealing;
 

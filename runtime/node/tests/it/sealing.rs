@@ -131,19 +131,21 @@ fn the_sealer_thread_seals_after_min_seal_time() {
 }
 
 #[test]
-fn nodes_that_cannot_seal_say_why() {
+fn nodes_that_cannot_seal_alone_say_why() {
     let dir = tempfile::tempdir().unwrap();
     let a = KeyPair::generate(SuiteId::Standard);
     let b = KeyPair::generate(SuiteId::Standard);
-    let err = open(dir.path(), genesis(&[&a, &b]), a.clone())
-        .err()
-        .unwrap();
+    // A chain of two sealers opens (PBFT makes its blocks), but the solo sealer refuses it.
+    let node = open(dir.path(), genesis(&[&a, &b]), a.clone()).unwrap();
+    let err = node.seal_once().err().unwrap();
     assert!(
         matches!(err, NodeError::MultipleSealers { count: 2 }),
         "{err}"
     );
+    // A node that is not the sealer opens (as an observer does) but does not seal.
     let dir = tempfile::tempdir().unwrap();
-    let err = open(dir.path(), genesis(&[&a]), b).err().unwrap();
+    let node = open(dir.path(), genesis(&[&a]), b).unwrap();
+    let err = node.seal_once().err().unwrap();
     assert!(matches!(err, NodeError::NotASealer { .. }), "{err}");
     let dir = tempfile::tempdir().unwrap();
     let err = open(dir.path(), genesis(&[&a]), KeyPair::generate(SuiteId::Sm))

@@ -315,8 +315,7 @@ impl ChainApi for Fake {
         NodeStatus {
             node_id: alloy_primitives::hex::encode(self.sealer.public().0),
             view: 7,
-            syncing: false,
-            peers: vec![],
+            ..NodeStatus::default()
         }
     }
     fn subscribe_blocks(&self) -> broadcast::Receiver<Arc<CommittedBlock>> {

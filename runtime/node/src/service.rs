@@ -1,0 +1,465 @@
+//! A node joined to its chain: the QUIC network, the consensus and sync driver, and the
+//! transaction broadcast, as tokio tasks around a [`Node`].
+//!
+//! ```text
+//!                      ┌─ router ─┬─ Consensus, BlockSync ─▶ driver (PBFT core + syncer)
+//!  Network::start ─────┤          └─ TxSync ──▶ tx-sync task: Push ─▶ pool (no re-send)
+//!   inbound channel    │                                      Request ─▶ bodies from pool/ledger
+//!                      │                                      Response ─▶ pool + driver
+//!  Node::submit (RPC) ─┴─▶ relay task ─▶ Push to the other consensus nodes (batched)
+//! ```
+//!
+//! [`NodeService::start`] starts them on the current tokio runtime;
+//! [`NodeService::shutdown`] stops them and the network. Every node runs PBFT, a chain of
+//! one node included (the core then decides alone); an observer runs the same tasks and
+//! never votes.
+
+use std::net::SocketAddr;
+
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use weft_ledger::LedgerError;
+use weft_network::{Admission, Inbound, Module, Network, NetworkConfig, SendError};
+use weft_types::{NodeId, Transaction, VerifiedTx};
+
+use crate::driver::{Driver, DriverConfig, DriverInputs, Event, FetchedTx};
+use crate::node::Node;
+use crate::txsync::{TxSyncLimits, TxSyncMessage};
+use crate::votes::VoteLogError;
+
+/// A response to a transaction fetch carries at most this many bytes (the rest is asked
+/// for again).
+const FETCH_RESPONSE_BUDGET: usize = 8 << 20;
+
+/// How a node reaches its peers.
+#[derive(Clone)]
+pub struct P2pConfig {
+    /// The UDP address QUIC listens on.
+    pub listen: SocketAddr,
+    /// The peers' addresses, dialled and redialled while disconnected.
+    pub peers: Vec<SocketAddr>,
+    /// This node's TLS certificate (PEM), issued by the chain CA for its node id.
+    pub node_cert_pem: String,
+    /// The certificate's private key (PEM).
+    pub node_key_pem: String,
+    /// The chain CA's certificate (PEM).
+    pub ca_cert_pem: String,
+    /// If not empty, only these nodes are admitted (besides the node-list rule).
+    pub whitelist: Vec<NodeId>,
+    /// These nodes are never admitted.
+    pub blacklist: Vec<NodeId>,
+}
+
+impl std::fmt::Debug for P2pConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("P2pConfig")
+            .field("listen", &self.listen)
+            .field("peers", &self.peers)
+            .field("whitelist", &self.whitelist.len())
+            .field("blacklist", &self.blacklist.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a node could not join its chain.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The ledger failed.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// The network did not start (certificates, address).
+    #[error("cannot start the P2P network: {0}")]
+    Network(#[from] weft_network::StartError),
+    /// The TLS certificate is for another node.
+    #[error("the TLS certificate names node {cert}, but the node key is {key}; issue the certificate for this node's key (as `weft chain new` does)")]
+    CertificateMismatch {
+        /// The id in the certificate.
+        cert: String,
+        /// The node key's id.
+        key: String,
+    },
+    /// The consensus core refused its configuration or its vote records.
+    #[error("consensus cannot start: {0}")]
+    Consensus(#[from] weft_consensus::ConfigError),
+    /// The vote log failed.
+    #[error(transparent)]
+    Votes(#[from] VoteLogError),
+    /// Block sync could not read the node list.
+    #[error(transparent)]
+    Sync(#[from] weft_sync::SyncError),
+}
+
+/// A running node's network, consensus and sync. Stop it with [`NodeService::shutdown`];
+/// dropping the handle stops the consensus driver, but the network runs on until the
+/// tokio runtime ends.
+pub struct NodeService {
+    node: Node,
+    network: Network,
+    stop: watch::Sender<bool>,
+    driver: Option<JoinHandle<()>>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for NodeService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NodeService")
+            .field("network", &self.network)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The ids of a node list, for admission.
+fn member_ids(nodes: &weft_ledger::NodeList) -> Vec<NodeId> {
+    nodes
+        .sealers
+        .iter()
+        .map(|s| s.node_id)
+        .chain(nodes.observers.iter().copied())
+        .collect()
+}
+
+impl NodeService {
+    /// Start the network with `p2p`, restore consensus from the vote log, and run the
+    /// driver, the router, the transaction-sync task and the relay.
+    pub async fn start(node: Node, p2p: P2pConfig) -> Result<NodeService, ServiceError> {
+        let ledger = node.ledger();
+        let nodes = ledger.node_list(ledger.block_number() + 1)?;
+        let admission = Admission::open();
+        admission.set_node_list(member_ids(&nodes));
+        admission.set_whitelist(p2p.whitelist);
+        admission.set_blacklist(p2p.blacklist);
+        let mut config = NetworkConfig::new(
+            p2p.listen,
+            p2p.node_cert_pem,
+            p2p.node_key_pem,
+            p2p.ca_cert_pem,
+            ledger.genesis().group_id.clone(),
+        );
+        config.peers = p2p.peers;
+        config.admission = admission;
+        let (network, inbound) = Network::start(config).await?;
+        if network.local_id() != node.node_id() {
+            network.shutdown().await;
+            return Err(ServiceError::CertificateMismatch {
+                cert: hex::encode(network.local_id()),
+                key: hex::encode(node.node_id()),
+            });
+        }
+        let (events_tx, events_rx) = mpsc::channel(4096);
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let inputs = DriverInputs {
+            events: events_rx,
+            peer_events: network.subscribe(),
+            stop: stop_rx,
+        };
+        let (driver, initial) = match Driver::new(
+            node.clone(),
+            network.clone(),
+            inputs,
+            DriverConfig::new(node.min_seal_time()),
+        ) {
+            Ok(d) => d,
+            Err(e) => {
+                network.shutdown().await;
+                return Err(e);
+            }
+        };
+        let (txsync_tx, txsync_rx) = mpsc::channel(1024);
+        let (relay_tx, relay_rx) = mpsc::channel(1 << 16);
+        node.attach(Some(network.clone()), Some(relay_tx));
+        let tasks = vec![
+            tokio::spawn(route(inbound, events_tx.clone(), txsync_tx)),
+            tokio::spawn(tx_sync(node.clone(), network.clone(), txsync_rx, events_tx)),
+            tokio::spawn(relay(node.clone(), network.clone(), relay_rx)),
+        ];
+        let driver = tokio::spawn(driver.run(initial));
+        tracing::info!(
+            node = %hex::encode(node.node_id()),
+            p2p = %network.local_addr(),
+            height = node.ledger().block_number(),
+            "node joined its chain"
+        );
+        Ok(NodeService {
+            node,
+            network,
+            stop: stop_tx,
+            driver: Some(driver),
+            tasks,
+        })
+    }
+
+    /// The node.
+    pub fn node(&self) -> &Node {
+        &self.node
+    }
+
+    /// The network.
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+
+    /// The address QUIC listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.network.local_addr()
+    }
+
+    /// Whether the consensus driver still runs (it stops on a fatal error).
+    pub fn is_running(&self) -> bool {
+        self.driver.as_ref().is_some_and(|d| !d.is_finished())
+    }
+
+    /// Wait until the consensus driver stops (only a fatal error stops it before
+    /// [`NodeService::shutdown`]).
+    pub async fn stopped(&mut self) {
+        if let Some(driver) = &mut self.driver {
+            let _ = driver.await;
+            self.driver = None;
+        }
+    }
+
+    /// Stop the driver, the tasks and the network (peers see "node shutting down"). Votes
+    /// are on disk and blocks in the ledger; a new [`NodeService`] on a reopened node
+    /// takes up from there.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(driver) = self.driver.take() {
+            let _ = driver.await;
+        }
+        self.node.attach(None, None);
+        self.network.shutdown().await;
+        for task in self.tasks.drain(..) {
+            task.abort();
+            let _ = task.await;
+        }
+        self.node.publish_live(None);
+    }
+}
+
+/// Hand each message to the task of its module.
+async fn route(
+    mut inbound: mpsc::Receiver<Inbound>,
+    events: mpsc::Sender<Event>,
+    txsync: mpsc::Sender<(NodeId, bytes::Bytes)>,
+) {
+    while let Some(message) = inbound.recv().await {
+        let delivered = match message.module {
+            Module::Consensus => events
+                .send(Event::Consensus {
+                    from: message.from,
+                    payload: message.payload,
+                })
+                .await
+                .is_ok(),
+            Module::BlockSync => events
+                .send(Event::BlockSync {
+                    from: message.from,
+                    payload: message.payload,
+                })
+                .await
+                .is_ok(),
+            Module::TxSync => txsync.send((message.from, message.payload)).await.is_ok(),
+            other => {
+                tracing::debug!(module = ?other, "no handler for the module; message dropped");
+                true
+            }
+        };
+        if !delivered {
+            break;
+        }
+    }
+}
+
+fn short(id: &NodeId) -> String {
+    hex::encode(&id[..4])
+}
+
+/// Transactions from peers: pushes are admitted (and not sent on), requests answered
+/// from the pool or the ledger, responses admitted and handed to the driver.
+async fn tx_sync(
+    node: Node,
+    network: Network,
+    mut messages: mpsc::Receiver<(NodeId, bytes::Bytes)>,
+    events: mpsc::Sender<Event>,
+) {
+    let limits = TxSyncLimits::DEFAULT;
+    while let Some((from, payload)) = messages.recv().await {
+        match TxSyncMessage::decode(&payload, &limits) {
+            Err(e) => {
+                tracing::warn!(peer = %short(&from), error = %e, "malformed transaction-sync message dropped")
+            }
+            Ok(TxSyncMessage::Push(txs)) => {
+                let node = node.clone();
+                let raws: Vec<Vec<u8>> = txs.into_iter().map(|t| t.to_vec()).collect();
+                let Ok(results) =
+                    tokio::task::spawn_blocking(move || node.admit_from_peer(&raws)).await
+                else {
+                    continue;
+                };
+                let mut admitted = 0usize;
+                for result in results {
+                    match result {
+                        Ok(_) => admitted += 1,
+                        // A peer forwards what RPC admitted; a bad signature or bytes
+                        // that do not decode are its fault.
+                        Err(
+                            e @ (weft_txpool::TxRejection::Malformed(_)
+                            | weft_txpool::TxRejection::InvalidSignature(_)),
+                        ) => {
+                            tracing::warn!(peer = %short(&from), error = %e, "invalid transaction from peer dropped")
+                        }
+                        Err(e) => {
+                            tracing::debug!(peer = %short(&from), error = %e, "transaction from peer not admitted")
+                        }
+                    }
+                }
+                tracing::trace!(peer = %short(&from), admitted, "transactions from peer");
+            }
+            Ok(TxSyncMessage::Request { id, hashes }) => {
+                let mut txs = Vec::new();
+                let mut size = 0usize;
+                for hash in &hashes {
+                    let raw = match node.pool().get(hash) {
+                        Some(tx) => Some(tx.tx().encode()),
+                        None => node
+                            .ledger()
+                            .transaction(hash)
+                            .ok()
+                            .flatten()
+                            .map(|(tx, _)| tx.tx().encode()),
+                    };
+                    let Some(raw) = raw else { continue };
+                    if size + raw.len() > FETCH_RESPONSE_BUDGET && !txs.is_empty() {
+                        break;
+                    }
+                    size += raw.len();
+                    txs.push(raw.into());
+                }
+                tracing::debug!(peer = %short(&from), asked = hashes.len(), found = txs.len(), "serving transactions");
+                let bytes = TxSyncMessage::Response { id, txs }.encode();
+                if let Err(e) = network.send(from, Module::TxSync, bytes.into()) {
+                    tracing::debug!(peer = %short(&from), error = %e, "transactions not sent");
+                }
+            }
+            Ok(TxSyncMessage::Response { txs, .. }) => {
+                let node = node.clone();
+                let raws: Vec<Vec<u8>> = txs.into_iter().map(|t| t.to_vec()).collect();
+                let Ok(fetched) =
+                    tokio::task::spawn_blocking(move || admit_fetched(&node, &raws, &from)).await
+                else {
+                    continue;
+                };
+                if events.send(Event::Fetched(fetched)).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Admit fetched transactions through the pool's checks; each comes back verified with
+/// the pool's verdict (already pooled counts as admitted).
+fn admit_fetched(node: &Node, raws: &[Vec<u8>], from: &NodeId) -> Vec<FetchedTx> {
+    let results = node.admit_from_peer(raws);
+    let pool = node.pool();
+    let suite = node.ledger().suite();
+    let mut out = Vec::with_capacity(raws.len());
+    for (raw, result) in raws.iter().zip(results) {
+        if let Some(tx) = result.as_ref().ok().and_then(|hash| pool.get(hash)) {
+            out.push(FetchedTx { tx, rejected: None });
+            continue;
+        }
+        let verified: Result<VerifiedTx, String> = Transaction::decode(raw, &pool.config().limits)
+            .map_err(|e| e.to_string())
+            .and_then(|tx| tx.verify(suite).map_err(|e| e.to_string()));
+        match verified {
+            Ok(tx) => {
+                let rejected = if pool.contains(&tx.hash()) {
+                    None
+                } else {
+                    result.err().map(|e| e.to_string())
+                };
+                out.push(FetchedTx { tx, rejected });
+            }
+            Err(e) => {
+                tracing::warn!(peer = %short(from), error = %e, "invalid fetched transaction dropped")
+            }
+        }
+    }
+    out
+}
+
+/// Send transactions admitted through RPC to the other consensus nodes, batched. A batch
+/// a sealer could not take (not connected yet, queue full) is kept for it, a bounded
+/// while, and sent again when the next batch goes out or on the retry tick: a transaction
+/// held by one node only is proposed only when that node leads, and a chain whose other
+/// nodes see nothing pending does not rotate its leader.
+async fn relay(node: Node, network: Network, mut txs: mpsc::Receiver<alloy_primitives::Bytes>) {
+    const MAX_BATCH: usize = 1024;
+    const MAX_BATCH_BYTES: usize = 4 << 20;
+    const MAX_HELD_BATCHES: usize = 64;
+    const HOLD_FOR: std::time::Duration = std::time::Duration::from_secs(60);
+    let me = node.node_id();
+    let mut held: std::collections::HashMap<
+        NodeId,
+        std::collections::VecDeque<(std::time::Instant, bytes::Bytes)>,
+    > = std::collections::HashMap::new();
+    let mut retry = tokio::time::interval(std::time::Duration::from_millis(500));
+    retry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let batch = tokio::select! {
+            first = txs.recv() => match first {
+                Some(first) => {
+                    let mut size = first.len();
+                    let mut batch = vec![first];
+                    while batch.len() < MAX_BATCH && size < MAX_BATCH_BYTES {
+                        match txs.try_recv() {
+                            Ok(tx) => {
+                                size += tx.len();
+                                batch.push(tx);
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    Some(batch)
+                }
+                None => return,
+            },
+            _ = retry.tick(), if !held.is_empty() => None,
+        };
+        let ledger = node.ledger();
+        let sealers = match ledger.node_list(ledger.block_number() + 1) {
+            Ok(nodes) => nodes.sealers,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the node list; transactions not relayed");
+                continue;
+            }
+        };
+        let message: Option<bytes::Bytes> =
+            batch.map(|batch| TxSyncMessage::Push(batch).encode().into());
+        let now = std::time::Instant::now();
+        held.retain(|id, _| sealers.iter().any(|s| s.node_id == *id));
+        for sealer in sealers.iter().filter(|s| s.node_id != me) {
+            let queue = held.entry(sealer.node_id).or_default();
+            queue.retain(|(at, _)| now.duration_since(*at) < HOLD_FOR);
+            if let Some(message) = &message {
+                if queue.len() == MAX_HELD_BATCHES {
+                    queue.pop_front();
+                }
+                queue.push_back((now, message.clone()));
+            }
+            while let Some((_, next)) = queue.front() {
+                match network.send(sealer.node_id, Module::TxSync, next.clone()) {
+                    Ok(()) => {
+                        queue.pop_front();
+                    }
+                    Err(SendError::NotConnected(_) | SendError::QueueFull { .. }) => break,
+                    Err(e) => {
+                        tracing::debug!(peer = %short(&sealer.node_id), error = %e, "transactions not relayed");
+                        queue.pop_front();
+                    }
+                }
+            }
+        }
+        held.retain(|_, queue| !queue.is_empty());
+    }
+}
