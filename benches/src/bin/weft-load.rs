@@ -71,6 +71,11 @@ struct Args {
     /// The chain id.
     #[arg(long, default_value_t = 20)]
     chain_id: u64,
+    /// More nodes' JSON-RPC addresses (comma-separated): the senders spread over `--rpc`
+    /// and these, so every node of a cluster takes transactions. Set-up and the block
+    /// watcher use `--rpc`.
+    #[arg(long, value_delimiter = ',')]
+    spread: Vec<SocketAddr>,
 }
 
 /// A keep-alive HTTP/1.1 JSON-RPC connection.
@@ -386,11 +391,15 @@ fn main() -> anyhow::Result<()> {
 
     // Senders: each paces its share of the rate in batches.
     let per_sender_rate = args.rate as f64 / plans.len() as f64;
+    let endpoints: Vec<SocketAddr> = std::iter::once(args.rpc)
+        .chain(args.spread.iter().copied())
+        .collect();
     let handles: Vec<_> = plans
         .into_iter()
-        .map(|plan| {
+        .enumerate()
+        .map(|(i, plan)| {
             let (sent_at, rejected, reasons) = (sent_at.clone(), rejected.clone(), reasons.clone());
-            let (addr, batch) = (args.rpc, args.batch);
+            let (addr, batch) = (endpoints[i % endpoints.len()], args.batch);
             std::thread::spawn(move || -> anyhow::Result<()> {
                 let mut conn = Conn::open(addr)?;
                 for (i, chunk) in plan.chunks(batch).enumerate() {
