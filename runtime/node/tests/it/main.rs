@@ -7,6 +7,7 @@
 mod cli;
 mod cluster;
 mod crash;
+mod processes;
 mod sealing;
 
 use std::io::{BufRead, BufReader, Read, Write};
