@@ -751,7 +751,10 @@ fn chain_new(plan: ChainPlan<'_>) -> anyhow::Result<()> {
         );
     }
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let ca = ChainCa::generate(&format!("weft chain {chain_id}"))?;
+    // A random tag tells apart the CAs of chains that share an id, so a node certified by
+    // another chain's CA is refused as "unknown issuer", not as a bad signature.
+    let tag: u32 = rand::random();
+    let ca = ChainCa::generate(&format!("weft chain {chain_id} ({tag:08x})"))?;
     write_pem(&out.join("ca/ca.crt"), &ca.certified_key().cert_pem, false)?;
     write_pem(&out.join("ca/ca.key"), &ca.certified_key().key_pem, true)?;
     let keys: Vec<KeyPair> = (0..count).map(|_| KeyPair::generate(suite)).collect();
