@@ -342,6 +342,13 @@ impl Core {
         }
         if self.pending_txs || r.active || self.vc_target.is_some() || r.decided.is_some() {
             self.timer.arm(self.now);
+        } else {
+            // Nothing is waiting any more (typically: the pool emptied after the timer was
+            // armed for it, as it is when a block commits while the driver still reports
+            // the transactions that block just took). A timer left running would start a
+            // view change on an idle chain, and every node that hears of it would join
+            // (the round turns active), so an idle chain would change views for ever.
+            self.timer.stop();
         }
     }
 

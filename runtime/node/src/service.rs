@@ -3,11 +3,16 @@
 //!
 //! ```text
 //!                      ┌─ router ─┬─ Consensus, BlockSync ─▶ driver (PBFT core + syncer)
-//!  Network::start ─────┤          └─ TxSync ──▶ tx-sync task: Push ─▶ pool (no re-send)
-//!   inbound channel    │                                      Request ─▶ bodies from pool/ledger
-//!                      │                                      Response ─▶ pool + driver
+//!  Network::start ─────┤          ├─ TxSync Push ─▶ push task ─▶ pool (no re-send)
+//!   inbound channel    │          │   (never waits: dropped when the queue is full)
+//!                      │          └─ TxSync Request/Response ─▶ fetch task:
+//!                      │                Request ─▶ bodies from pool/ledger
+//!                      │                Response ─▶ pool + driver
 //!  Node::submit (RPC) ─┴─▶ relay task ─▶ Push to the other consensus nodes (batched)
 //! ```
+//!
+//! The router never waits for transaction sync: consensus messages must not queue behind
+//! signature checks of pushed transactions (see [`route`]).
 //!
 //! [`NodeService::start`] starts them on the current tokio runtime;
 //! [`NodeService::shutdown`] stops them and the network. Every node runs PBFT, a chain of
@@ -15,6 +20,8 @@
 //! never votes.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -30,6 +37,16 @@ use crate::votes::VoteLogError;
 /// A response to a transaction fetch carries at most this many bytes (the rest is asked
 /// for again).
 const FETCH_RESPONSE_BUDGET: usize = 8 << 20;
+
+/// Bytes of pushed transactions waiting for admission; pushes beyond are dropped (see
+/// [`route`]). About 20,000 ERC20 transfers: seconds of admission on a small machine.
+const PUSH_QUEUE_BYTES: usize = 4 << 20;
+
+/// Pushed messages waiting for admission (the byte bound usually binds first).
+const PUSH_QUEUE: usize = 4096;
+
+/// Fetch requests and responses waiting for the fetch task.
+const FETCH_QUEUE: usize = 1024;
 
 /// How a node reaches its peers.
 #[derive(Clone)]
@@ -164,12 +181,23 @@ impl NodeService {
                 return Err(e);
             }
         };
-        let (txsync_tx, txsync_rx) = mpsc::channel(1024);
+        let (push_tx, push_rx) = mpsc::channel(PUSH_QUEUE);
+        let push_bytes = Arc::new(AtomicUsize::new(0));
+        let (fetch_tx, fetch_rx) = mpsc::channel(FETCH_QUEUE);
         let (relay_tx, relay_rx) = mpsc::channel(1 << 16);
         node.attach(Some(network.clone()), Some(relay_tx));
         let tasks = vec![
-            tokio::spawn(route(inbound, events_tx.clone(), txsync_tx)),
-            tokio::spawn(tx_sync(node.clone(), network.clone(), txsync_rx, events_tx)),
+            tokio::spawn(route(
+                inbound,
+                events_tx.clone(),
+                PushQueue {
+                    tx: push_tx,
+                    bytes: push_bytes.clone(),
+                },
+                fetch_tx,
+            )),
+            tokio::spawn(tx_push(node.clone(), push_rx, push_bytes)),
+            tokio::spawn(tx_fetch(node.clone(), network.clone(), fetch_rx, events_tx)),
             tokio::spawn(relay(node.clone(), network.clone(), relay_rx)),
         ];
         let driver = tokio::spawn(driver.run(initial));
@@ -236,11 +264,23 @@ impl NodeService {
 }
 
 /// Hand each message to the task of its module.
+///
+/// Consensus and block-sync messages wait for room in the driver's channel: that is the
+/// back-pressure of the modules that make the chain progress. Transaction-sync messages
+/// never make the router wait: a router blocked behind transaction admission (signature
+/// checks, the one expensive step) would hold every consensus message behind it, and a
+/// loaded chain would slow down block after block until its view changes could no longer
+/// get through. A push that finds its queue full is dropped (its transactions stay in the
+/// pool of the node that relayed them, and a replica fetches what a proposal needs); a
+/// fetch request or response that finds its queue full is dropped too (the requester asks
+/// again after its fetch timeout).
 async fn route(
     mut inbound: mpsc::Receiver<Inbound>,
     events: mpsc::Sender<Event>,
-    txsync: mpsc::Sender<(NodeId, bytes::Bytes)>,
+    pushes: PushQueue,
+    fetches: mpsc::Sender<(NodeId, bytes::Bytes)>,
 ) {
+    let mut dropped_pushes = 0u64;
     while let Some(message) = inbound.recv().await {
         let delivered = match message.module {
             Module::Consensus => events
@@ -257,7 +297,30 @@ async fn route(
                 })
                 .await
                 .is_ok(),
-            Module::TxSync => txsync.send((message.from, message.payload)).await.is_ok(),
+            Module::TxSync if TxSyncMessage::is_push(&message.payload) => {
+                match pushes.offer(message.from, message.payload) {
+                    Offer::Queued => true,
+                    Offer::Full => {
+                        dropped_pushes += 1;
+                        if dropped_pushes.is_power_of_two() {
+                            tracing::info!(
+                                dropped = dropped_pushes,
+                                "transaction admission is behind; pushes from peers dropped (their transactions are fetched if a proposal needs them)"
+                            );
+                        }
+                        true
+                    }
+                    Offer::Closed => false,
+                }
+            }
+            Module::TxSync => match fetches.try_send((message.from, message.payload)) {
+                Ok(()) => true,
+                Err(mpsc::error::TrySendError::Full((from, _))) => {
+                    tracing::debug!(peer = %short(&from), "transaction fetch traffic dropped; queue full");
+                    true
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => false,
+            },
             other => {
                 tracing::debug!(module = ?other, "no handler for the module; message dropped");
                 true
@@ -273,9 +336,88 @@ fn short(id: &NodeId) -> String {
     hex::encode(&id[..4])
 }
 
-/// Transactions from peers: pushes are admitted (and not sent on), requests answered
-/// from the pool or the ledger, responses admitted and handed to the driver.
-async fn tx_sync(
+/// The router's side of the push queue: bounded by bytes as well as by messages, since a
+/// push may carry one transaction or thousands.
+struct PushQueue {
+    tx: mpsc::Sender<(NodeId, bytes::Bytes)>,
+    /// Bytes queued and not yet taken by [`tx_push`].
+    bytes: Arc<AtomicUsize>,
+}
+
+enum Offer {
+    Queued,
+    Full,
+    Closed,
+}
+
+impl PushQueue {
+    fn offer(&self, from: NodeId, payload: bytes::Bytes) -> Offer {
+        let len = payload.len();
+        let queued = self.bytes.load(Ordering::Relaxed);
+        // An empty queue takes any push, so that one larger than the bound still passes.
+        if queued > 0 && queued + len > PUSH_QUEUE_BYTES {
+            return Offer::Full;
+        }
+        match self.tx.try_send((from, payload)) {
+            Ok(()) => {
+                self.bytes.fetch_add(len, Ordering::Relaxed);
+                Offer::Queued
+            }
+            Err(mpsc::error::TrySendError::Full(_)) => Offer::Full,
+            Err(mpsc::error::TrySendError::Closed(_)) => Offer::Closed,
+        }
+    }
+}
+
+/// Transactions pushed by peers (admitted through their RPC): admitted here, never sent
+/// on.
+async fn tx_push(
+    node: Node,
+    mut messages: mpsc::Receiver<(NodeId, bytes::Bytes)>,
+    queued_bytes: Arc<AtomicUsize>,
+) {
+    let limits = TxSyncLimits::DEFAULT;
+    while let Some((from, payload)) = messages.recv().await {
+        queued_bytes.fetch_sub(payload.len(), Ordering::Relaxed);
+        let txs = match TxSyncMessage::decode(&payload, &limits) {
+            Ok(TxSyncMessage::Push(txs)) => txs,
+            Ok(_) => continue,
+            Err(e) => {
+                tracing::warn!(peer = %short(&from), error = %e, "malformed transaction-sync message dropped");
+                continue;
+            }
+        };
+        let node = node.clone();
+        let raws: Vec<Vec<u8>> = txs.into_iter().map(|t| t.to_vec()).collect();
+        let Ok(results) = tokio::task::spawn_blocking(move || node.admit_from_peer(&raws)).await
+        else {
+            continue;
+        };
+        let mut admitted = 0usize;
+        for result in results {
+            match result {
+                Ok(_) => admitted += 1,
+                // A peer forwards what RPC admitted; a bad signature or bytes that do not
+                // decode are its fault.
+                Err(
+                    e @ (weft_txpool::TxRejection::Malformed(_)
+                    | weft_txpool::TxRejection::InvalidSignature(_)),
+                ) => {
+                    tracing::warn!(peer = %short(&from), error = %e, "invalid transaction from peer dropped")
+                }
+                Err(e) => {
+                    tracing::debug!(peer = %short(&from), error = %e, "transaction from peer not admitted")
+                }
+            }
+        }
+        tracing::trace!(peer = %short(&from), admitted, "transactions from peer");
+    }
+}
+
+/// Fetches of proposals' transactions: requests answered from the pool or the ledger,
+/// responses admitted and handed to the driver. Separate from [`tx_push`] so that a
+/// proposal's missing transactions never wait behind the admission of pushed ones.
+async fn tx_fetch(
     node: Node,
     network: Network,
     mut messages: mpsc::Receiver<(NodeId, bytes::Bytes)>,
@@ -287,33 +429,7 @@ async fn tx_sync(
             Err(e) => {
                 tracing::warn!(peer = %short(&from), error = %e, "malformed transaction-sync message dropped")
             }
-            Ok(TxSyncMessage::Push(txs)) => {
-                let node = node.clone();
-                let raws: Vec<Vec<u8>> = txs.into_iter().map(|t| t.to_vec()).collect();
-                let Ok(results) =
-                    tokio::task::spawn_blocking(move || node.admit_from_peer(&raws)).await
-                else {
-                    continue;
-                };
-                let mut admitted = 0usize;
-                for result in results {
-                    match result {
-                        Ok(_) => admitted += 1,
-                        // A peer forwards what RPC admitted; a bad signature or bytes
-                        // that do not decode are its fault.
-                        Err(
-                            e @ (weft_txpool::TxRejection::Malformed(_)
-                            | weft_txpool::TxRejection::InvalidSignature(_)),
-                        ) => {
-                            tracing::warn!(peer = %short(&from), error = %e, "invalid transaction from peer dropped")
-                        }
-                        Err(e) => {
-                            tracing::debug!(peer = %short(&from), error = %e, "transaction from peer not admitted")
-                        }
-                    }
-                }
-                tracing::trace!(peer = %short(&from), admitted, "transactions from peer");
-            }
+            Ok(TxSyncMessage::Push(_)) => {}
             Ok(TxSyncMessage::Request { id, hashes }) => {
                 let mut txs = Vec::new();
                 let mut size = 0usize;
@@ -398,6 +514,10 @@ async fn relay(node: Node, network: Network, mut txs: mpsc::Receiver<alloy_primi
     const MAX_BATCH_BYTES: usize = 4 << 20;
     const MAX_HELD_BATCHES: usize = 64;
     const HOLD_FOR: std::time::Duration = std::time::Duration::from_secs(60);
+    // A batch waits this long for more transactions: each push costs every peer a message,
+    // a queue slot and a trip to the blocking pool, whatever its size, and under load RPC
+    // admits transactions a few at a time.
+    const LINGER: std::time::Duration = std::time::Duration::from_millis(5);
     let me = node.node_id();
     let mut held: std::collections::HashMap<
         NodeId,
@@ -411,14 +531,17 @@ async fn relay(node: Node, network: Network, mut txs: mpsc::Receiver<alloy_primi
                 Some(first) => {
                     let mut size = first.len();
                     let mut batch = vec![first];
+                    let until = tokio::time::Instant::now() + LINGER;
                     while batch.len() < MAX_BATCH && size < MAX_BATCH_BYTES {
-                        match txs.try_recv() {
-                            Ok(tx) => {
-                                size += tx.len();
-                                batch.push(tx);
-                            }
-                            Err(_) => break,
-                        }
+                        let tx = match txs.try_recv() {
+                            Ok(tx) => tx,
+                            Err(_) => match tokio::time::timeout_at(until, txs.recv()).await {
+                                Ok(Some(tx)) => tx,
+                                _ => break,
+                            },
+                        };
+                        size += tx.len();
+                        batch.push(tx);
                     }
                     Some(batch)
                 }
@@ -461,5 +584,66 @@ async fn relay(node: Node, network: Network, mut txs: mpsc::Receiver<alloy_primi
             }
         }
         held.retain(|_, queue| !queue.is_empty());
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn inbound(module: Module, payload: Vec<u8>) -> Inbound {
+        Inbound {
+            from: NodeId::repeat_byte(1),
+            module,
+            payload: payload.into(),
+        }
+    }
+
+    /// The stall of a loaded four-node chain: transaction admission fell behind, the
+    /// router waited for room in the transaction-sync queue, and the consensus messages
+    /// behind it (prepares, commits, view changes) waited with it. Now pushes that find no
+    /// room are dropped and consensus messages pass.
+    #[tokio::test]
+    async fn consensus_messages_pass_while_transaction_admission_is_stuck() {
+        let (inbound_tx, inbound_rx) = mpsc::channel(16);
+        let (events_tx, mut events_rx) = mpsc::channel(16);
+        // Nobody admits pushes or serves fetches: both queues stay full.
+        let (push_tx, _push_rx) = mpsc::channel(2);
+        let (fetch_tx, _fetch_rx) = mpsc::channel(2);
+        let pushes = PushQueue {
+            tx: push_tx,
+            bytes: Arc::new(AtomicUsize::new(0)),
+        };
+        let router = tokio::spawn(route(inbound_rx, events_tx, pushes, fetch_tx));
+        let push = TxSyncMessage::Push(vec![alloy_primitives::Bytes::from_static(b"tx")]).encode();
+        let request = TxSyncMessage::Request {
+            id: 1,
+            hashes: vec![alloy_primitives::B256::ZERO],
+        }
+        .encode();
+        for _ in 0..100 {
+            inbound_tx
+                .send(inbound(Module::TxSync, push.clone()))
+                .await
+                .unwrap();
+            inbound_tx
+                .send(inbound(Module::TxSync, request.clone()))
+                .await
+                .unwrap();
+        }
+        inbound_tx
+            .send(inbound(Module::Consensus, b"vote".to_vec()))
+            .await
+            .unwrap();
+        let event = tokio::time::timeout(Duration::from_secs(10), events_rx.recv())
+            .await
+            .expect("the consensus message is not held behind transaction sync")
+            .unwrap();
+        assert!(matches!(event, Event::Consensus { payload, .. } if &payload[..] == b"vote"));
+        drop(inbound_tx);
+        router.await.unwrap();
     }
 }

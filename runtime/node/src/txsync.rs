@@ -127,6 +127,12 @@ impl TxSyncMessage {
         out
     }
 
+    /// Whether `bytes` are a push (by the type byte alone, before decoding), so that a
+    /// router can queue pushes apart from fetches.
+    pub fn is_push(bytes: &[u8]) -> bool {
+        bytes.first() == Some(&PUSH)
+    }
+
     /// Decode bytes from a peer under `limits`. The transactions themselves are decoded
     /// (with the pool's limits) when they are admitted.
     pub fn decode(bytes: &[u8], limits: &TxSyncLimits) -> Result<Self, TxSyncError> {

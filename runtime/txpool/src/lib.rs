@@ -460,7 +460,14 @@ impl TxPool {
                     Some(n) => n,
                     None => chain.account_nonce(&sender),
                 };
-                let expected = inner.next_eth_nonce(&sender, account);
+                let mut expected = inner.next_eth_nonce(&sender, account);
+                if nonce > expected && p.account_nonce.is_some() {
+                    // The account nonce was read before the lock. A block committed since
+                    // then moved it and took the sender's pending transactions out of the
+                    // pool, so the stale nonce would refuse the sender's next transaction
+                    // as a gap. Read it again, now in step with the pool.
+                    expected = inner.next_eth_nonce(&sender, chain.account_nonce(&sender));
+                }
                 let pending = inner
                     .senders
                     .get(&sender)
@@ -852,9 +859,13 @@ impl Inner {
 
 /// `f` over `items` on all cores (scoped threads, contiguous chunks), results in order.
 fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len());
+    // Below this many items per thread, starting threads costs more than it saves (a
+    // signature check is tens of microseconds; spawning and joining a thread is similar).
+    const MIN_PER_THREAD: usize = 32;
+    // `available_parallelism` reads cgroup files on every call: ask once.
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads = cores.min(items.len() / MIN_PER_THREAD);
     if threads <= 1 {
         return items.iter().map(f).collect();
     }
@@ -974,6 +985,70 @@ mod tests {
                 .copied()
                 .unwrap_or(0)
         }
+    }
+
+    /// A chain whose first answer about an account nonce is from before a block that
+    /// commits while the pool admits a transaction (between its unlocked read and its
+    /// decision).
+    struct CommitsMidway {
+        chain: Chain,
+        stale: std::sync::atomic::AtomicBool,
+    }
+
+    impl ChainView for CommitsMidway {
+        fn chain_id(&self) -> u64 {
+            self.chain.chain_id()
+        }
+        fn group_id(&self) -> &str {
+            self.chain.group_id()
+        }
+        fn suite(&self) -> &'static dyn CryptoSuite {
+            self.chain.suite()
+        }
+        fn height(&self) -> u64 {
+            self.chain.height()
+        }
+        fn block_limit_window(&self) -> u64 {
+            self.chain.block_limit_window()
+        }
+        fn nonce_in_window(&self, nonce: &U256) -> bool {
+            self.chain.nonce_in_window(nonce)
+        }
+        fn tx_in_chain(&self, hash: &B256) -> bool {
+            self.chain.tx_in_chain(hash)
+        }
+        fn account_nonce(&self, address: &Address) -> u64 {
+            let now = self.chain.account_nonce(address);
+            if self.stale.swap(false, Ordering::SeqCst) {
+                now - 1
+            } else {
+                now
+            }
+        }
+    }
+
+    #[test]
+    fn a_block_committed_during_admission_does_not_refuse_the_next_nonce() {
+        let chain = Chain(Mutex::new(State::default()));
+        let pool = TxPool::new(TxPoolConfig::default());
+        let now = Instant::now();
+        let first = eth(0, 0, 0);
+        let sender = first.sender();
+        pool.submit_verified(first.clone(), 150, &chain, now)
+            .unwrap();
+        // The block with nonce 0 commits: the account moves to 1, the pool empties.
+        chain.0.lock().unwrap().accounts.insert(sender, 1);
+        pool.remove_committed(&[first.hash()], &chain);
+        // Nonce 1 was being admitted meanwhile, with the account nonce read before.
+        let midway = CommitsMidway {
+            chain,
+            stale: std::sync::atomic::AtomicBool::new(true),
+        };
+        let second = eth(0, 1, 0);
+        assert_eq!(
+            pool.submit_verified(second.clone(), 150, &midway, now),
+            Ok(second.hash())
+        );
     }
 
     /// An unsigned native transaction, "verified" for the test.

@@ -128,6 +128,31 @@ fn an_idle_chain_sets_no_timer_and_a_busy_one_does() {
 }
 
 #[test]
+fn a_timer_armed_for_pending_transactions_stops_when_the_pool_empties() {
+    // The driver reports the pool after a commit: the core moves to the next height
+    // while it still believes transactions are pending, and arms its timer for them.
+    let mut c = core(4, Some(2));
+    c.handle(0, Input::PendingTransactions(true));
+    c.handle(
+        50,
+        Input::SyncedTo {
+            height: 1,
+            next_sealers: None,
+        },
+    );
+    assert_eq!(c.next_timeout(), Some(50 + TIMEOUT));
+    // The pool turns out empty: nothing is waiting, so no view change may follow.
+    c.handle(60, Input::PendingTransactions(false));
+    assert_eq!(c.next_timeout(), None);
+    assert!(c.handle(50 + TIMEOUT, Input::Timeout).is_empty());
+    assert_eq!(c.status().view, 0);
+    assert!(!c.status().in_view_change);
+    // New transactions arm it again, from then.
+    c.handle(5000, Input::PendingTransactions(true));
+    assert_eq!(c.next_timeout(), Some(5000 + TIMEOUT));
+}
+
+#[test]
 fn timeouts_back_off_and_ask_for_ever_higher_views() {
     let mut c = core(4, Some(2));
     c.handle(0, Input::PendingTransactions(true));
