@@ -183,6 +183,7 @@ impl Core {
         match input {
             Input::Message(bytes) => self.on_message(bytes),
             Input::Timeout => self.on_timeout(),
+            Input::LeaderUnreachable { height, view } => self.on_leader_unreachable(height, view),
             Input::PendingTransactions(pending) => self.pending_txs = pending,
             Input::Propose {
                 height,
@@ -824,6 +825,24 @@ impl Core {
         self.timer.back_off();
         let target = self.vc_target.unwrap_or(self.view).saturating_add(1);
         self.start_view_change(target);
+    }
+
+    /// FISCO's fast view change: the driver reports the view's leader unreachable.
+    fn on_leader_unreachable(&mut self, height: u64, view: u64) {
+        let Some(me) = self.me else { return };
+        if height != self.height()
+            || view != self.view
+            || self.vc_target.is_some_and(|t| t > view)
+            || self.round.committing
+            || self.round.diverged
+            || self.round.decided.is_some()
+            || self.round.accepted.contains_key(&view)
+            || self.sealers.leader(height, view) == me
+        {
+            return;
+        }
+        self.timer.arm(self.now);
+        self.start_view_change(view.saturating_add(1));
     }
 
     fn advance(&mut self, committed: u64, next_sealers: Option<SealerSet>) {

@@ -14,6 +14,16 @@ pub enum Input {
     Message(Bytes),
     /// The driver's clock reached [`crate::Core::next_timeout`] (early calls are ignored).
     Timeout,
+    /// The leader of `height` in `view` is not connected to this node (FISCO's fast view
+    /// change): when nothing has been proposed in that view yet, start the view change now
+    /// instead of waiting out the timeout. Like an early timeout, it only affects
+    /// liveness; stale or irrelevant calls are ignored.
+    LeaderUnreachable {
+        /// The height.
+        height: u64,
+        /// The view whose leader is unreachable.
+        view: u64,
+    },
     /// Whether the transaction pool holds transactions waiting for a block. A node with
     /// waiting transactions expects a block and starts a view change if none commits in
     /// time; an idle chain makes no empty blocks and no view changes.

@@ -183,6 +183,35 @@ fn timeouts_back_off_and_ask_for_ever_higher_views() {
 }
 
 #[test]
+fn an_unreachable_leader_is_skipped_without_waiting_for_the_timeout() {
+    // Node 2 of 4 at height 1, view 0: the leader is another node.
+    let mut c = core(4, Some(2));
+    c.handle(0, Input::PendingTransactions(true));
+    let leader = c.status().leader_index;
+    assert_ne!(Some(leader), c.status().node_index);
+    // Stale reports (another height or view) change nothing.
+    assert!(c
+        .handle(10, Input::LeaderUnreachable { height: 9, view: 0 })
+        .is_empty());
+    assert!(c
+        .handle(10, Input::LeaderUnreachable { height: 1, view: 3 })
+        .is_empty());
+    assert!(!c.status().in_view_change);
+    // The leader is unreachable long before the timeout: the view change starts now.
+    let out = c.handle(20, Input::LeaderUnreachable { height: 1, view: 0 });
+    assert_persist_before_send(&out);
+    let vcs = sent(&out);
+    assert_eq!(vcs.len(), 1);
+    assert_eq!(vcs[0].body.kind(), MessageKind::ViewChange);
+    assert_eq!(vcs[0].body.view(), 1);
+    assert!(c.status().in_view_change);
+    // Reported again: nothing more (the view change is under way).
+    assert!(c
+        .handle(30, Input::LeaderUnreachable { height: 1, view: 0 })
+        .is_empty());
+}
+
+#[test]
 fn f_plus_one_view_changes_pull_a_node_into_the_higher_view() {
     let mut c = core(4, Some(1));
     let out = c.handle(
