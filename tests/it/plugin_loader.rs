@@ -149,12 +149,12 @@ fn a_file_that_is_no_library_is_refused() {
 }
 
 #[test]
-fn two_plugins_may_not_claim_one_address() {
+fn two_files_may_not_declare_one_plugin_name() {
     let dir = tempfile::tempdir().unwrap();
     let first = install_plugin("weft-plugin-template", dir.path());
     let second = dir.path().join("libcopy.so");
     std::fs::copy(&first, &second).unwrap();
-    // Same name twice: refused.
+    // The same plugin twice (one name, the same addresses): refused.
     let pin = pin_of(&first);
     let err = load(dir.path(), &[pin]).unwrap_err();
     assert!(matches!(&err, PluginError::Clash { .. }), "{err}");

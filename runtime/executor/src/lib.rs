@@ -383,7 +383,8 @@ impl Executor {
             }
             let receipt = match evm.transact(env) {
                 Ok(ExecResultAndState { result, mut state }) => {
-                    let mut created: Vec<Address> = if result.is_success() {
+                    // Only the permission plugin wants to hear of new contracts.
+                    let mut created: Vec<Address> = if setup.auth && result.is_success() {
                         state
                             .iter()
                             .filter(|(_, account)| account.is_created())

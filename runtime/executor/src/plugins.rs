@@ -400,11 +400,15 @@ pub(crate) fn halt_with(
     InterpreterResult::new(InstructionResult::PrecompileError, Bytes::new(), gas)
 }
 
-fn permission_denied_revert() -> Vec<u8> {
-    match CallError::revert_message(weft_precompiles::system::PERMISSION_DENIED) {
-        CallError::Revert(data) => data,
-        _ => Vec::new(),
-    }
+/// `Error("permission denied")`, the revert data of a denied plugin call (encoded once).
+fn permission_denied_revert() -> &'static [u8] {
+    static DATA: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    DATA.get_or_init(|| {
+        match CallError::revert_message(weft_precompiles::system::PERMISSION_DENIED) {
+            CallError::Revert(data) => data,
+            _ => Vec::new(),
+        }
+    })
 }
 
 /// Run a call to a built-in or plugin precompile.
