@@ -189,10 +189,8 @@ pub fn build(opts: &Options) -> Result<Vec<Built>, String> {
         let abi_text = serde_json::to_string_pretty(&abi).map_err(|e| e.to_string())? + "\n";
         let wasm_path = opts.out_dir.join(format!("{}.wasm", p.short_name()));
         let abi_path = opts.out_dir.join(format!("{}.abi.json", p.short_name()));
-        std::fs::write(&wasm_path, &fin.wasm)
-            .map_err(|e| format!("writing {}: {e}", wasm_path.display()))?;
-        std::fs::write(&abi_path, abi_text)
-            .map_err(|e| format!("writing {}: {e}", abi_path.display()))?;
+        write_atomically(&wasm_path, &fin.wasm)?;
+        write_atomically(&abi_path, abi_text.as_bytes())?;
         built.push(Built {
             name: p.short_name().to_string(),
             wasm_path,
@@ -208,4 +206,48 @@ pub fn build(opts: &Options) -> Result<Vec<Built>, String> {
         ));
     }
     Ok(built)
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename, so that a reader — such
+/// as a test process loading the module while another rebuilds it — never sees a truncated
+/// or empty file (`std::fs::write` truncates first: an empty module deploys as an account
+/// with no code).
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| format!("{} has no file name", path.display()))?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".{}.tmp", std::process::id()));
+    let tmp = path.with_file_name(tmp_name);
+    std::fs::write(&tmp, bytes).map_err(|e| format!("writing {}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("renaming {} to {}: {e}", tmp.display(), path.display())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_atomically;
+
+    #[test]
+    fn an_atomic_write_replaces_the_file_and_leaves_no_temporary() {
+        let dir = std::env::temp_dir().join(format!("weft-build-atomic-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("m.wasm");
+        write_atomically(&path, b"first").unwrap();
+        write_atomically(&path, b"second").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        let names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("m.wasm")]);
+        // A directory as the target is an error, and its temporary is removed.
+        let err = write_atomically(&dir, b"x").unwrap_err();
+        assert!(err.contains("renaming"), "{err}");
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
