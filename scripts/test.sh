@@ -31,7 +31,7 @@ cargo nextest run -p weft-wasm -p weft-executor --locked --no-tests=warn $WASMER
 export WEFT_BIN="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/weft"
 
 echo "== ethers.js against weft dev"
-(cd tests/js && node --test --test-concurrency=1)
+(cd tests/js && node --test --test-concurrency=1 --test-timeout=300000)
 
 echo "== web3.py against weft dev"
 python3 tests/py/check_web3.py

@@ -35,6 +35,19 @@ function buildWasmErc20() {
   return { abi, bytecode };
 }
 
+/** `promise`, or a failure naming `what` after `ms` — a test never hangs on a lost event. */
+async function within(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, fail) => {
+    timer = setTimeout(() => fail(new Error(`no ${what} within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 let node;
 let provider;
 let wallet;
@@ -77,18 +90,27 @@ async function exerciseErc20({ abi, bytecode }) {
   assert.equal(await token.symbol(), 'WFT');
   assert.equal(await token.balanceOf(wallet.address), 1_000_000n);
 
-  // A subscriber over WebSocket sees the Transfer event.
+  // A subscriber over WebSocket sees the Transfer event. The node answers eth_subscribe
+  // only once it listens for blocks; ethers registers the subscription id when that answer
+  // arrives, so the transfer is sent after that (not after a guessed delay).
   const ws = new ethers.WebSocketProvider(node.wsUrl);
+  const subscribed = new Promise((ok) => {
+    const register = ws._register.bind(ws);
+    ws._register = (filterId, subscriber) => {
+      register(filterId, subscriber);
+      ok(filterId);
+    };
+  });
   const watched = new ethers.Contract(address, abi, ws);
   const bob = ethers.Wallet.createRandom().address;
   const seen = new Promise((ok) => watched.on('Transfer', (from, to, value) => ok({ from, to, value })));
-  await new Promise((ok) => setTimeout(ok, 200)); // let the subscription settle
+  await within(subscribed, 30000, 'the eth_subscribe answer');
 
   const tx = await token.transfer(bob, 250n);
   const receipt = await tx.wait();
   assert.equal(receipt.status, 1);
   assert.equal(receipt.logs.length, 1);
-  const event = await seen;
+  const event = await within(seen, 30000, 'the Transfer event over the WebSocket');
   assert.deepEqual(event, { from: wallet.address, to: bob, value: 250n });
   await ws.destroy();
 
