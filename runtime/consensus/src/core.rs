@@ -268,6 +268,20 @@ impl Core {
         }
     }
 
+    /// The view-change timeout before back-off, in milliseconds.
+    pub fn base_timeout_ms(&self) -> u64 {
+        self.config.base_timeout_ms
+    }
+
+    /// Change the view-change timeout before back-off (a committed `consensus_timeout`
+    /// change). A running timer keeps its deadline; the next one uses the new value.
+    /// Zero is taken as 1 ms.
+    pub fn set_base_timeout(&mut self, ms: u64) {
+        let ms = ms.max(1);
+        self.config.base_timeout_ms = ms;
+        self.timer.set_base(ms);
+    }
+
     /// The sealers of the height being agreed.
     pub fn sealers(&self) -> &SealerSet {
         &self.sealers

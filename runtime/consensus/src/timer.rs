@@ -40,6 +40,11 @@ impl Timer {
         self.cycle
     }
 
+    /// A new timeout before back-off, for the next start of the timer.
+    pub(crate) fn set_base(&mut self, base_ms: u64) {
+        self.base_ms = base_ms;
+    }
+
     pub(crate) fn set_cycle(&mut self, cycle: u32) {
         self.cycle = cycle;
     }
@@ -96,6 +101,25 @@ mod tests {
         t.reset();
         assert_eq!(t.duration(), 3000);
         assert_eq!(t.deadline(), None);
+    }
+
+    #[test]
+    fn a_new_base_applies_from_the_next_start() {
+        let mut t = Timer::new(100);
+        t.back_off();
+        t.arm(0);
+        assert_eq!(t.deadline(), Some(150));
+        t.set_base(1000);
+        assert_eq!(t.deadline(), Some(150), "a running deadline is kept");
+        t.restart(200);
+        assert_eq!(
+            t.deadline(),
+            Some(200 + 1500),
+            "the back-off scales the new base"
+        );
+        t.reset();
+        t.arm(0);
+        assert_eq!(t.deadline(), Some(1000));
     }
 
     #[test]

@@ -1101,6 +1101,7 @@ impl Driver {
         self.wanted = None;
         self.broadcast_status();
         let next_sealers = self.next_sealers(height);
+        self.follow_consensus_timeout(height);
         self.queued.push_back(if by_sync {
             Input::SyncedTo {
                 height,
@@ -1112,6 +1113,29 @@ impl Driver {
                 next_sealers,
             }
         });
+    }
+
+    /// Take up `consensus_timeout` as set for `height + 1`: a SystemConfig change takes
+    /// effect at the next block, on every node at the same height.
+    fn follow_consensus_timeout(&mut self, height: u64) {
+        let ledger = self.node.ledger();
+        match ledger.system_config_u64(keys::CONSENSUS_TIMEOUT, height + 1) {
+            Ok(Some(ms)) if ms.max(1) != self.core.base_timeout_ms() => {
+                tracing::info!(
+                    height = height + 1,
+                    from_ms = self.core.base_timeout_ms(),
+                    to_ms = ms,
+                    "the consensus timeout changed"
+                );
+                self.core.set_base_timeout(ms);
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(
+                height = height + 1,
+                error = %e,
+                "cannot read the consensus timeout"
+            ),
+        }
     }
 
     /// The sealers of `height + 1` if they differ from the core's; the network's

@@ -220,13 +220,18 @@ fn call_tx(node: &Node, user: &KeyPair, to: Address, input: Bytes) -> Vec<u8> {
 alloy_sol_types::sol! {
     function addSealer(string nodeID, uint256 weight) external returns (int32);
     function addObserver(string nodeID) external returns (int32);
+    function setValueByKey(string key, string value) external returns (int32);
 }
 
 /// A call of the Consensus precompile `0x1003` by the chain's admin, through `node`.
 fn consensus_call(chain: &TestChain, node: &Node, input: Vec<u8>) -> B256 {
+    admin_call(chain, node, 0x1003, input)
+}
+
+/// A call of the precompile at `address` by the chain's admin, through `node`.
+fn admin_call(chain: &TestChain, node: &Node, address: u16, input: Vec<u8>) -> B256 {
     let mut raw = [0u8; 20];
-    raw[18] = 0x10;
-    raw[19] = 0x03;
+    raw[18..].copy_from_slice(&address.to_be_bytes());
     let tx = call_tx(node, &chain.admin, Address::from(raw), input.into());
     node.submit_raw(&tx).expect("admitted")
 }
@@ -742,6 +747,24 @@ async fn a_burst_of_transactions_fills_blocks_up_to_tx_count_limit() {
     assert!(sizes.iter().all(|&n| (1..=100).contains(&n)), "{sizes:?}");
     assert_eq!(sizes.iter().sum::<usize>(), 600);
     assert!(all.iter().all(|n| n.pending_count() == 0));
+
+    // The admin changes consensus_timeout through SystemConfig: every node's view-change
+    // timer takes it up from the next block, without a restart.
+    let timeout = |n: &Node| n.live_status().map(|l| l.consensus.timeout_ms);
+    assert!(all.iter().all(|n| timeout(n) == Some(1500)));
+    let changed = admin_call(&chain, all[1], 0x1000, {
+        use alloy_sol_types::SolCall;
+        setValueByKeyCall {
+            key: "consensus_timeout".into(),
+            value: "2500".into(),
+        }
+        .abi_encode()
+    });
+    wait_committed(&all, &[changed]).await;
+    wait_for("every node to use the new consensus timeout", || {
+        all.iter().all(|n| timeout(n) == Some(2500))
+    })
+    .await;
     shutdown_all(services).await;
 }
 
