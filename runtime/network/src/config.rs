@@ -41,6 +41,9 @@ pub struct NetworkConfig {
     pub idle_timeout: Duration,
     /// How long a handshake (and the acceptor's hello) may take.
     pub connect_timeout: Duration,
+    /// Inbound handshakes that may run at once; further connection attempts are refused
+    /// (the peer redials later), so a flood of handshakes cannot exhaust the node.
+    pub max_inbound_handshakes: usize,
     /// Delays between redials.
     pub backoff: BackoffConfig,
     /// Seed for the back-off jitter; `None` draws one from the OS.
@@ -59,15 +62,20 @@ impl std::fmt::Debug for NetworkConfig {
             .field("keep_alive", &self.keep_alive)
             .field("idle_timeout", &self.idle_timeout)
             .field("connect_timeout", &self.connect_timeout)
+            .field("max_inbound_handshakes", &self.max_inbound_handshakes)
             .field("backoff", &self.backoff)
             .finish_non_exhaustive()
     }
 }
 
+/// Default of [`NetworkConfig::max_inbound_handshakes`].
+pub const DEFAULT_MAX_INBOUND_HANDSHAKES: usize = 64;
+
 impl NetworkConfig {
     /// A configuration with the defaults: no peers to dial, open admission, 16 MiB
     /// frames, 1024 queued messages per peer and module, keep-alive 5 s, idle timeout
-    /// 20 s, connect timeout 5 s, back-off 200 ms ×2 up to 10 s.
+    /// 20 s, connect timeout 5 s, 64 inbound handshakes at once, back-off 200 ms ×2 up
+    /// to 10 s.
     pub fn new(
         listen: SocketAddr,
         node_cert_pem: impl Into<String>,
@@ -89,6 +97,7 @@ impl NetworkConfig {
             keep_alive: Duration::from_secs(5),
             idle_timeout: Duration::from_secs(20),
             connect_timeout: Duration::from_secs(5),
+            max_inbound_handshakes: DEFAULT_MAX_INBOUND_HANDSHAKES,
             backoff: BackoffConfig::default(),
             jitter_seed: None,
         }

@@ -110,6 +110,8 @@
 //! | keep-alive | 5 s ([`NetworkConfig::keep_alive`]) | quinn sends none by default, and quiet validator links would be dropped |
 //! | idle timeout | 20 s ([`NetworkConfig::idle_timeout`]) | a dead peer is noticed within four missed keep-alives |
 //! | handshake timeout | 5 s ([`NetworkConfig::connect_timeout`]) | a dial to a node that is down fails fast instead of waiting for the idle timeout |
+//! | address validation | a stateless Retry for every unvalidated source address | a spoofed address can neither hold a handshake slot nor turn the node's certificate flight into an amplifier |
+//! | inbound handshakes | 64 at once ([`NetworkConfig::max_inbound_handshakes`]); further attempts are refused and counted | a flood of handshakes cannot exhaust the node; a refused peer redials with back-off |
 //! | uni streams | 16 concurrent | one per module, the hello, and spare; stream-per-message is not used |
 //! | bidi streams, datagrams | 0, off | unused |
 //! | stream / connection receive window | 2 MiB / 8 MiB | bounds what one peer can make us buffer; enough for LAN throughput |
@@ -125,7 +127,7 @@ mod network;
 mod tls;
 
 pub use admission::{Admission, Refusal};
-pub use config::{BackoffConfig, NetworkConfig, DEFAULT_MAX_FRAME};
+pub use config::{BackoffConfig, NetworkConfig, DEFAULT_MAX_FRAME, DEFAULT_MAX_INBOUND_HANDSHAKES};
 pub use error::{SendError, StartError};
 pub use frame::{FrameError, Module, MAX_GROUP_LEN};
 pub use identity::{

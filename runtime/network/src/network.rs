@@ -12,7 +12,7 @@ use quinn::{Connection, Endpoint, RecvStream, VarInt};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use rustls::pki_types::CertificateDer;
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{broadcast, mpsc, watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 use weft_types::NodeId;
@@ -129,6 +129,11 @@ pub struct NetworkStats {
     pub protocol_violations: u64,
     /// Handshakes that failed or were refused, in either direction.
     pub connect_failures: u64,
+    /// Inbound connection attempts refused because
+    /// [`crate::NetworkConfig::max_inbound_handshakes`] handshakes were running.
+    pub handshakes_refused: u64,
+    /// Inbound handshakes running now.
+    pub handshakes_in_progress: u64,
 }
 
 #[derive(Debug, Default)]
@@ -140,6 +145,7 @@ struct Counters {
     dropped_unknown_module: AtomicU64,
     protocol_violations: AtomicU64,
     connect_failures: AtomicU64,
+    handshakes_refused: AtomicU64,
 }
 
 fn bump(counter: &AtomicU64) {
@@ -199,6 +205,9 @@ struct Inner {
     max_frame: usize,
     outbound_queue: usize,
     connect_timeout: Duration,
+    /// One permit per inbound handshake in progress.
+    handshakes: Arc<Semaphore>,
+    max_inbound_handshakes: usize,
     backoff: BackoffConfig,
     jitter_seed: Option<u64>,
     endpoint: Mutex<Option<Endpoint>>,
@@ -267,6 +276,14 @@ fn validate(config: &NetworkConfig) -> Result<(), StartError> {
             u32::MAX
         ));
     }
+    if config.max_inbound_handshakes == 0 || config.max_inbound_handshakes > Semaphore::MAX_PERMITS
+    {
+        return bad(format!(
+            "max_inbound_handshakes must be 1 to {}, not {}",
+            Semaphore::MAX_PERMITS,
+            config.max_inbound_handshakes
+        ));
+    }
     if config.outbound_queue == 0 || config.inbound_queue == 0 {
         return bad("outbound_queue and inbound_queue must be at least 1".into());
     }
@@ -318,6 +335,8 @@ impl Network {
             max_frame: config.max_frame,
             outbound_queue: config.outbound_queue,
             connect_timeout: config.connect_timeout,
+            handshakes: Arc::new(Semaphore::new(config.max_inbound_handshakes)),
+            max_inbound_handshakes: config.max_inbound_handshakes,
             backoff: config.backoff,
             jitter_seed: config.jitter_seed,
             endpoint: Mutex::new(Some(endpoint.clone())),
@@ -408,6 +427,10 @@ impl Network {
             dropped_unknown_module: get(&c.dropped_unknown_module),
             protocol_violations: get(&c.protocol_violations),
             connect_failures: get(&c.connect_failures),
+            handshakes_refused: get(&c.handshakes_refused),
+            handshakes_in_progress: (self.inner.max_inbound_handshakes
+                - self.inner.handshakes.available_permits())
+                as u64,
         }
     }
 
@@ -676,13 +699,20 @@ impl Inner {
         self.unregister(id, conn, reason);
     }
 
-    async fn handle_incoming(self: Arc<Self>, incoming: quinn::Incoming) {
+    /// Handshake with an inbound connection; `slot` is held until the handshake ends.
+    async fn handle_incoming(
+        self: Arc<Self>,
+        incoming: quinn::Incoming,
+        slot: OwnedSemaphorePermit,
+    ) {
         let addr = incoming.remote_address();
         let connecting = match incoming.accept() {
             Ok(c) => c,
             Err(e) => return self.connect_failed(addr, Direction::Inbound, e.to_string()),
         };
-        let conn = match tokio::time::timeout(self.connect_timeout, connecting).await {
+        let handshake = tokio::time::timeout(self.connect_timeout, connecting).await;
+        drop(slot);
+        let conn = match handshake {
             Ok(Ok(conn)) => conn,
             Ok(Err(e)) => return self.connect_failed(addr, Direction::Inbound, e.to_string()),
             Err(_) => {
@@ -966,7 +996,29 @@ async fn write_module(
 
 async fn accept_loop(inner: Arc<Inner>, endpoint: Endpoint) {
     while let Some(incoming) = endpoint.accept().await {
-        spawn(&inner, inner.clone().handle_incoming(incoming));
+        // Address validation first: an unproven source address gets a stateless Retry, so
+        // a spoofed address can neither take a handshake slot nor make this node send its
+        // certificate chain to a victim.
+        if !incoming.remote_address_validated() && incoming.may_retry() {
+            let addr = incoming.remote_address();
+            if let Err(e) = incoming.retry() {
+                tracing::debug!(%addr, error = %e, "retry not sent");
+            }
+            continue;
+        }
+        match inner.handshakes.clone().try_acquire_owned() {
+            Ok(permit) => {
+                spawn(&inner, inner.clone().handle_incoming(incoming, permit));
+            }
+            Err(_) => {
+                bump(&inner.counters.handshakes_refused);
+                tracing::warn!(
+                    addr = %incoming.remote_address(),
+                    "too many handshakes in progress; connection refused"
+                );
+                incoming.refuse();
+            }
+        }
     }
 }
 

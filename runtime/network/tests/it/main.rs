@@ -4,5 +4,6 @@
 mod admission;
 mod connect;
 mod frames;
+mod handshakes;
 mod reconnect;
 mod support;
