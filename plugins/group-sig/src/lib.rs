@@ -58,7 +58,8 @@
 //! flat 20,000 (`InterfaceOpcode::GroupSigVerify`).
 
 use weft_plugin_abi::primitives::Address;
-use weft_plugin_abi::sol_types::{sol, SolCall, SolInterface};
+use weft_plugin_abi::sol_types::sol;
+use weft_plugin_abi::verifier::{self, VerifyCodes};
 use weft_plugin_abi::{addr, CallError, CallResult, Host, Plugin, PluginInfo};
 use weft_sig_schemes::SchemeError;
 
@@ -78,14 +79,18 @@ pub struct GroupSig;
 pub const ADDRESS: Address = addr(0x5004);
 
 /// The signature verifies.
-pub const CODE_SUCCESS: i32 = 0;
+pub const CODE_SUCCESS: i32 = verifier::CODE_SUCCESS;
 /// A well-formed signature that does not verify (FISCO's `VERIFY_GROUP_SIG_FAILED`).
 pub const VERIFY_GROUP_SIG_FAILED: i32 = -51_700;
-/// The call data has the selector of `groupSigVerify` but is not an ABI encoding of four
-/// strings (the bottom of FISCO's group-signature range).
-pub const CODE_MALFORMED_CALL: i32 = -51_799;
+/// This plugin's codes: FISCO's range below [`VERIFY_GROUP_SIG_FAILED`].
+pub const CODES: VerifyCodes = VerifyCodes {
+    failed: VERIFY_GROUP_SIG_FAILED,
+};
+/// The call data has the selector of `groupSigVerify` but is not an ABI encoding of its
+/// arguments (the bottom of FISCO's range).
+pub const CODE_MALFORMED_CALL: i32 = CODES.malformed_call();
 /// The selector is not `groupSigVerify` (FISCO's `CODE_UNKNOW_FUNCTION_CALL`).
-pub const CODE_UNKNOWN_FUNCTION_CALL: i32 = -50_101;
+pub const CODE_UNKNOWN_FUNCTION_CALL: i32 = verifier::CODE_UNKNOWN_FUNCTION_CALL;
 
 /// Gas charged by the host for every call, before the plugin runs: the ABI decoding.
 pub const BASE_GAS: u64 = 3_000;
@@ -110,17 +115,9 @@ impl Plugin for GroupSig {
     fn call(host: &mut dyn Host, _address: Address, input: &[u8]) -> CallResult {
         // Not `dispatch!`: FISCO answers an unknown selector and undecodable arguments with a
         // code, not a revert, and so does this plugin.
-        let selector = input.get(..4);
-        if selector != Some(&GroupSigPrecompiled::groupSigVerifyCall::SELECTOR[..]) {
-            return Ok(returns(CODE_UNKNOWN_FUNCTION_CALL, false));
-        }
-        match GroupSigPrecompiled::GroupSigPrecompiledCalls::abi_decode(input) {
-            Ok(GroupSigPrecompiled::GroupSigPrecompiledCalls::groupSigVerify(call)) => {
-                let (code, valid) = group_sig_verify(host, &call)?;
-                Ok(returns(code, valid))
-            }
-            Err(_) => Ok(returns(CODE_MALFORMED_CALL, false)),
-        }
+        verifier::answer::<GroupSigPrecompiled::groupSigVerifyCall>(input, CODES, |call| {
+            group_sig_verify(host, &call)
+        })
     }
 }
 
@@ -150,24 +147,7 @@ pub fn gas_for(message_len: usize) -> u64 {
 
 /// The `(code, valid)` of a verification result.
 pub fn outcome(result: Result<bool, SchemeError>) -> (i32, bool) {
-    match result {
-        Ok(true) => (CODE_SUCCESS, true),
-        Ok(false) => (VERIFY_GROUP_SIG_FAILED, false),
-        Err(e) => (malformed_code(&e), false),
-    }
-}
-
-/// `-51700 + SchemeError::code()`: -51701 … -51798 for malformed arguments.
-pub fn malformed_code(error: &SchemeError) -> i32 {
-    // Scheme codes are -1 … -18 today; clamp so a future variant can never leave the range
-    // or collide with "does not verify".
-    VERIFY_GROUP_SIG_FAILED + error.code().clamp(-98, -1)
-}
-
-fn returns(code: i32, valid: bool) -> Vec<u8> {
-    GroupSigPrecompiled::groupSigVerifyCall::abi_encode_returns(
-        &GroupSigPrecompiled::groupSigVerifyReturn { code, valid },
-    )
+    CODES.outcome(result.map_err(|e| e.code()))
 }
 
 #[cfg(test)]
@@ -175,6 +155,7 @@ mod tests {
     use super::*;
     use rand::rngs::StdRng;
     use rand::SeedableRng;
+    use weft_plugin_abi::sol_types::SolCall;
     use weft_plugin_abi::testing::MemoryHost;
     use weft_sig_schemes::bbs04::{self, PARAM_INFO};
 

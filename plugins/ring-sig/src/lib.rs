@@ -63,7 +63,8 @@
 //! the ring size.
 
 use weft_plugin_abi::primitives::Address;
-use weft_plugin_abi::sol_types::{sol, SolCall, SolInterface};
+use weft_plugin_abi::sol_types::sol;
+use weft_plugin_abi::verifier::{self, VerifyCodes};
 use weft_plugin_abi::{addr, CallError, CallResult, Host, Plugin, PluginInfo};
 use weft_sig_schemes::lsag::{self, Ring, RingSignature};
 use weft_sig_schemes::SchemeError;
@@ -84,14 +85,18 @@ pub struct RingSig;
 pub const ADDRESS: Address = addr(0x5005);
 
 /// The signature verifies.
-pub const CODE_SUCCESS: i32 = 0;
+pub const CODE_SUCCESS: i32 = verifier::CODE_SUCCESS;
 /// A well-formed signature that does not verify (FISCO's `VERIFY_RING_SIG_FAILED`).
 pub const VERIFY_RING_SIG_FAILED: i32 = -51_800;
-/// The call data has the selector of `ringSigVerify` but is not an ABI encoding of three
-/// strings (the bottom of FISCO's ring-signature range).
-pub const CODE_MALFORMED_CALL: i32 = -51_899;
+/// This plugin's codes: FISCO's range below [`VERIFY_RING_SIG_FAILED`].
+pub const CODES: VerifyCodes = VerifyCodes {
+    failed: VERIFY_RING_SIG_FAILED,
+};
+/// The call data has the selector of `ringSigVerify` but is not an ABI encoding of its
+/// arguments (the bottom of FISCO's range).
+pub const CODE_MALFORMED_CALL: i32 = CODES.malformed_call();
 /// The selector is not `ringSigVerify` (FISCO's `CODE_UNKNOW_FUNCTION_CALL`).
-pub const CODE_UNKNOWN_FUNCTION_CALL: i32 = -50_101;
+pub const CODE_UNKNOWN_FUNCTION_CALL: i32 = verifier::CODE_UNKNOWN_FUNCTION_CALL;
 
 /// Gas charged by the host for every call, before the plugin runs: the ABI decoding and the
 /// fixed part of a verification (the transcript prefix, the final comparison).
@@ -122,17 +127,9 @@ impl Plugin for RingSig {
     fn call(host: &mut dyn Host, _address: Address, input: &[u8]) -> CallResult {
         // Not `dispatch!`: FISCO answers an unknown selector and undecodable arguments with a
         // code, not a revert, and so does this plugin.
-        let selector = input.get(..4);
-        if selector != Some(&RingSigPrecompiled::ringSigVerifyCall::SELECTOR[..]) {
-            return Ok(returns(CODE_UNKNOWN_FUNCTION_CALL, false));
-        }
-        match RingSigPrecompiled::RingSigPrecompiledCalls::abi_decode(input) {
-            Ok(RingSigPrecompiled::RingSigPrecompiledCalls::ringSigVerify(call)) => {
-                let (code, valid) = ring_sig_verify(host, &call)?;
-                Ok(returns(code, valid))
-            }
-            Err(_) => Ok(returns(CODE_MALFORMED_CALL, false)),
-        }
+        verifier::answer::<RingSigPrecompiled::ringSigVerifyCall>(input, CODES, |call| {
+            ring_sig_verify(host, &call)
+        })
     }
 }
 
@@ -175,24 +172,7 @@ pub fn verify_gas(ring_size: usize, message_len: usize) -> u64 {
 
 /// The `(code, valid)` of a verification result.
 pub fn outcome(result: Result<bool, SchemeError>) -> (i32, bool) {
-    match result {
-        Ok(true) => (CODE_SUCCESS, true),
-        Ok(false) => (VERIFY_RING_SIG_FAILED, false),
-        Err(e) => (malformed_code(&e), false),
-    }
-}
-
-/// `-51800 + SchemeError::code()`: -51801 … -51898 for malformed arguments.
-pub fn malformed_code(error: &SchemeError) -> i32 {
-    // Scheme codes are -1 … -18 today; clamp so a future variant can never leave the range
-    // or collide with "does not verify".
-    VERIFY_RING_SIG_FAILED + error.code().clamp(-98, -1)
-}
-
-fn returns(code: i32, valid: bool) -> Vec<u8> {
-    RingSigPrecompiled::ringSigVerifyCall::abi_encode_returns(
-        &RingSigPrecompiled::ringSigVerifyReturn { code, valid },
-    )
+    CODES.outcome(result.map_err(|e| e.code()))
 }
 
 #[cfg(test)]
@@ -201,6 +181,7 @@ mod tests {
     use lsag::{RingPublicKey, RingSecretKey};
     use rand::rngs::StdRng;
     use rand::SeedableRng;
+    use weft_plugin_abi::sol_types::SolCall;
     use weft_plugin_abi::testing::MemoryHost;
 
     const MESSAGE: &str = "vote: yes";

@@ -19,6 +19,7 @@ pub mod ffi;
 pub mod guest;
 mod host;
 pub mod testing;
+pub mod verifier;
 
 pub use alloy_primitives as primitives;
 pub use alloy_sol_types as sol_types;
