@@ -512,10 +512,13 @@ pub(crate) fn check_call<S: Storage>(
     suite: Suite,
 ) -> Option<InterpreterResult> {
     setup.auth_plugin()?;
-    let input = inputs.input.bytes(ctx);
+    // The selector only: the call data is borrowed, never copied.
     let mut selector = [0u8; 4];
-    let n = input.len().min(4);
-    selector[..n].copy_from_slice(&input[..n]);
+    {
+        let input = inputs.input.as_bytes(ctx);
+        let n = input.len().min(4);
+        selector[..n].copy_from_slice(&input[..n]);
+    }
     let env = env_of(ctx, inputs, suite);
     let request = AuthRequest {
         kind: AuthKind::Call,
