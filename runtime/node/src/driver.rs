@@ -190,13 +190,15 @@ pub(crate) struct Driver {
     last_progress: u64,
     stats: Stats,
     failed: bool,
-    /// Since when the leader of (height, view) has been seen disconnected, and whether
-    /// the core was told (FISCO's fast view change).
-    leader_away: Option<(u64, u64, u64, bool)>,
+    /// Since when each disconnected sealer has been seen disconnected (FISCO's fast view
+    /// change): a sealer that went away long ago is skipped at once when it leads.
+    unreachable_since: HashMap<NodeId, u64>,
+    /// The (height, view) whose unreachable leader the core was last told of.
+    leader_reported: Option<(u64, u64)>,
 }
 
-/// How long the leader of a view must stay disconnected before the view is changed
-/// without waiting for the timeout (a reconnect after a blip should not cost a view).
+/// How long a sealer must stay disconnected before a view it leads is changed without
+/// waiting for the timeout (a reconnect after a blip should not cost a view).
 const LEADER_AWAY_MS: u64 = 500;
 
 fn wall_ms() -> u64 {
@@ -286,7 +288,8 @@ impl Driver {
                 last_progress: 0,
                 stats: Stats::default(),
                 failed: false,
-                leader_away: None,
+                unreachable_since: HashMap::new(),
+                leader_reported: None,
             },
             initial,
         ))
@@ -401,39 +404,51 @@ impl Driver {
     /// FISCO's fast view change: with work waiting, a leader that has been disconnected
     /// for [`LEADER_AWAY_MS`] is reported to the core, which changes view at once instead
     /// of waiting out the consensus timeout (a dead sealer would otherwise cost a timeout
-    /// at every height it leads).
+    /// at every height it leads). The time counts from the disconnection, not from the
+    /// start of the view: a sealer that has been down for a while costs no wait at all.
     fn watch_leader(&mut self, now: u64) {
         let status = self.core.status();
-        let leader = status
+        let network = &self.network;
+        self.unreachable_since
+            .retain(|id, _| status.sealers.iter().any(|s| s.node_id == *id));
+        for (index, sealer) in status.sealers.iter().enumerate() {
+            if Some(index as u64) == status.node_index || network.is_connected(&sealer.node_id) {
+                self.unreachable_since.remove(&sealer.node_id);
+            } else {
+                self.unreachable_since.entry(sealer.node_id).or_insert(now);
+            }
+        }
+        let since = status
             .sealers
             .get(status.leader_index as usize)
-            .map(|s| s.node_id);
-        let away = self.pending_flag
-            && status.node_index.is_some()
-            && status.node_index != Some(status.leader_index)
-            && !status.in_view_change
-            && leader.is_some_and(|id| !self.network.is_connected(&id));
-        if !away {
-            self.leader_away = None;
+            .and_then(|s| self.unreachable_since.get(&s.node_id))
+            .copied();
+        let Some(since) = since else {
             return;
-        }
-        match self.leader_away {
-            Some((h, v, since, told)) if h == status.height && v == status.view => {
-                if !told && now.saturating_sub(since) >= LEADER_AWAY_MS {
-                    self.leader_away = Some((h, v, since, true));
-                    tracing::info!(
-                        height = h,
-                        view = v,
-                        leader = status.leader_index,
-                        "leader unreachable: changing view"
-                    );
-                    let out = self
-                        .core
-                        .handle(now, Input::LeaderUnreachable { height: h, view: v });
-                    self.apply(out, None);
-                }
-            }
-            _ => self.leader_away = Some((status.height, status.view, now, false)),
+        };
+        let here = (status.height, status.view);
+        if self.pending_flag
+            && status.node_index.is_some()
+            && !status.in_view_change
+            && self.leader_reported != Some(here)
+            && now.saturating_sub(since) >= LEADER_AWAY_MS
+        {
+            self.leader_reported = Some(here);
+            tracing::info!(
+                height = status.height,
+                view = status.view,
+                leader = status.leader_index,
+                away_ms = now.saturating_sub(since),
+                "leader unreachable: changing view"
+            );
+            let out = self.core.handle(
+                now,
+                Input::LeaderUnreachable {
+                    height: status.height,
+                    view: status.view,
+                },
+            );
+            self.apply(out, None);
         }
     }
 
