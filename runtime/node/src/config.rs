@@ -66,6 +66,14 @@ pub struct P2pSection {
     /// Node ids (hex) that are never admitted.
     #[serde(default)]
     pub blacklist: Vec<String>,
+    /// Inbound QUIC handshakes that may run at once; further attempts are refused and the
+    /// peer redials later.
+    #[serde(default = "default_max_inbound_handshakes")]
+    pub max_inbound_handshakes: usize,
+}
+
+fn default_max_inbound_handshakes() -> usize {
+    weft_network::DEFAULT_MAX_INBOUND_HANDSHAKES
 }
 
 fn default_p2p_listen() -> SocketAddr {
@@ -79,6 +87,7 @@ impl Default for P2pSection {
             peers: Vec::new(),
             whitelist: Vec::new(),
             blacklist: Vec::new(),
+            max_inbound_handshakes: default_max_inbound_handshakes(),
         }
     }
 }
@@ -192,6 +201,7 @@ impl ConfigFile {
             ca_cert_pem: read(&self.ca_cert, "CA certificate (ca_cert)")?,
             whitelist: parse_node_ids(&self.p2p.whitelist, "p2p.whitelist")?,
             blacklist: parse_node_ids(&self.p2p.blacklist, "p2p.blacklist")?,
+            max_inbound_handshakes: self.p2p.max_inbound_handshakes,
         })
     }
 
@@ -215,11 +225,18 @@ mod tests {
                 peers: vec!["127.0.0.1:30300".parse().unwrap()],
                 whitelist: vec![],
                 blacklist: vec![format!("0x{}", "ab".repeat(64))],
+                max_inbound_handshakes: 8,
             },
             ..ConfigFile::default()
         };
         let text = config.to_toml();
         assert!(text.contains("[p2p]"), "{text}");
+        assert!(text.contains("max_inbound_handshakes = 8"), "{text}");
+        let defaulted: ConfigFile = toml::from_str("[p2p]\npeers = []\n").unwrap();
+        assert_eq!(
+            defaulted.p2p.max_inbound_handshakes,
+            weft_network::DEFAULT_MAX_INBOUND_HANDSHAKES
+        );
         assert_eq!(toml::from_str::<ConfigFile>(&text).unwrap(), config);
         let ids = parse_node_ids(&config.p2p.blacklist, "p2p.blacklist").unwrap();
         assert_eq!(ids, vec![weft_types::NodeId::repeat_byte(0xab)]);

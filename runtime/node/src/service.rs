@@ -65,6 +65,8 @@ pub struct P2pConfig {
     pub whitelist: Vec<NodeId>,
     /// These nodes are never admitted.
     pub blacklist: Vec<NodeId>,
+    /// Inbound handshakes that may run at once (`[p2p] max_inbound_handshakes`).
+    pub max_inbound_handshakes: usize,
 }
 
 impl std::fmt::Debug for P2pConfig {
@@ -74,6 +76,7 @@ impl std::fmt::Debug for P2pConfig {
             .field("peers", &self.peers)
             .field("whitelist", &self.whitelist.len())
             .field("blacklist", &self.blacklist.len())
+            .field("max_inbound_handshakes", &self.max_inbound_handshakes)
             .finish_non_exhaustive()
     }
 }
@@ -154,6 +157,7 @@ impl NodeService {
         );
         config.peers = p2p.peers;
         config.admission = admission;
+        config.max_inbound_handshakes = p2p.max_inbound_handshakes;
         let (network, inbound) = Network::start(config).await?;
         if network.local_id() != node.node_id() {
             network.shutdown().await;

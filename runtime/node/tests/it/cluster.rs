@@ -147,6 +147,7 @@ impl TestChain {
             ca_cert_pem: self.ca_pem.clone(),
             whitelist: vec![],
             blacklist: vec![],
+            max_inbound_handshakes: weft_network::DEFAULT_MAX_INBOUND_HANDSHAKES,
         }
     }
 
@@ -792,4 +793,19 @@ async fn an_sm_chain_runs_pbft_too() {
             .expect("an SM2 commit signature");
     }
     shutdown_all(services).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_node_configured_with_no_handshake_slots_does_not_start() {
+    init_tracing();
+    let chain = TestChain::new(4, 0);
+    let p2p = P2pConfig {
+        max_inbound_handshakes: 0,
+        ..chain.p2p(0, &chain.certs[0])
+    };
+    let err = match NodeService::start(chain.open(0), p2p).await {
+        Ok(_) => panic!("a node started that would accept no connection"),
+        Err(e) => e.to_string(),
+    };
+    assert!(err.contains("max_inbound_handshakes"), "{err}");
 }
