@@ -126,7 +126,6 @@ weft_plugin_abi::export_plugin!(GroupSig);
 /// `groupSigVerify`: charge the gas, verify, and map the outcome to FISCO's `(code, valid)`.
 ///
 /// `Err` only when the host fails (out of gas); every verdict on the input is an `Ok`.
-/// Public so benches can time exactly what a call runs.
 pub fn group_sig_verify(
     host: &mut dyn Host,
     call: &GroupSigPrecompiled::groupSigVerifyCall,

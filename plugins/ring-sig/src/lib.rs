@@ -66,7 +66,7 @@ use weft_plugin_abi::primitives::Address;
 use weft_plugin_abi::sol_types::sol;
 use weft_plugin_abi::verifier::{self, VerifyCodes};
 use weft_plugin_abi::{addr, CallError, CallResult, Host, Plugin, PluginInfo};
-use weft_sig_schemes::lsag::{self, Ring, RingSignature};
+use weft_sig_schemes::lsag;
 use weft_sig_schemes::SchemeError;
 
 sol! {
@@ -139,16 +139,12 @@ weft_plugin_abi::export_plugin!(RingSig);
 /// `(code, valid)`.
 ///
 /// `Err` only when the host fails (out of gas); every verdict on the input is an `Ok`.
-/// Public so benches can time exactly what a call runs.
 pub fn ring_sig_verify(
     host: &mut dyn Host,
     call: &RingSigPrecompiled::ringSigVerifyCall,
 ) -> Result<(i32, bool), CallError> {
     host.charge_gas(decode_gas(call.signature.len(), call.paramInfo.len()))?;
-    // The same order of checks as `weft_sig_schemes::ring_sig_verify`: ring, then signature.
-    let decoded = Ring::decode(&call.paramInfo)
-        .and_then(|ring| RingSignature::decode(&call.signature).map(|sig| (ring, sig)));
-    let (ring, signature) = match decoded {
+    let (ring, signature) = match lsag::decode_encoded(&call.signature, &call.paramInfo) {
         Ok(decoded) => decoded,
         Err(e) => return Ok(outcome(Err(e))),
     };
@@ -178,7 +174,7 @@ pub fn outcome(result: Result<bool, SchemeError>) -> (i32, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lsag::{RingPublicKey, RingSecretKey};
+    use lsag::{Ring, RingPublicKey, RingSecretKey};
     use rand::rngs::StdRng;
     use rand::SeedableRng;
     use weft_plugin_abi::sol_types::SolCall;

@@ -277,11 +277,11 @@ impl RingSigCommand {
                 Ok(())
             }
             RingSigCommand::Ring { keys, out } => {
-                let ring = ring_assemble(&keys)?;
+                let ring = ring_assemble(&keys)?.encode();
                 if let Some(out) = out {
-                    write_new(&out, &format!("{}\n", ring.encode()), false)?;
+                    write_new(&out, &format!("{ring}\n"), false)?;
                 }
-                println!("{}", ring.encode());
+                println!("{ring}");
                 Ok(())
             }
             RingSigCommand::Sign {
@@ -579,11 +579,9 @@ pub fn ring_sign(ring: &Ring, secret: &Path, message: &str) -> anyhow::Result<Ri
 /// `ring-sig verify`: whether `signature` verifies for `message` and `ring`, exactly as
 /// precompile 0x5005 decides (an error if the signature is malformed).
 pub fn ring_verify(ring: &Ring, message: &str, signature: &str) -> anyhow::Result<bool> {
-    Ok(weft_sig_schemes::ring_sig_verify(
-        &value_or_file(signature)?,
-        message,
-        &ring.encode(),
-    )?)
+    // The ring is decoded already (the precompile decodes it first too).
+    let signature = RingSignature::decode(&value_or_file(signature)?)?;
+    Ok(lsag::verify(message.as_bytes(), ring, &signature))
 }
 
 /// `ring-sig linked`: whether two signatures carry the same key image (same signer).

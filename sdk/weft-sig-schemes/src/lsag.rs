@@ -160,7 +160,8 @@ fn sign_unchecked(
     let prefix = transcript_prefix(ring, &key_image, message);
 
     let mut responses = vec![Scalar::ZERO; n];
-    let mut challenges = vec![Scalar::ZERO; n];
+    // Only member 0's challenge is kept: the signature carries c0 and the responses.
+    let mut c0 = Scalar::ZERO;
     let mut a = Scalar::random(&mut *rng);
     let mut c = challenge(
         &prefix,
@@ -169,7 +170,9 @@ fn sign_unchecked(
     )?;
     for step in 1..n {
         let i = (signer_index + step) % n;
-        challenges[i] = c;
+        if i == 0 {
+            c0 = c;
+        }
         let s = Scalar::random(&mut *rng);
         responses[i] = s;
         c = next_challenge(
@@ -181,12 +184,14 @@ fn sign_unchecked(
             c,
         )?;
     }
-    challenges[signer_index] = c;
+    if signer_index == 0 {
+        c0 = c;
+    }
     responses[signer_index] = a - c * x;
     a.zeroize();
     Ok(RingSignature {
         key_image,
-        c0: challenges[0],
+        c0,
         responses,
     })
 }
@@ -227,9 +232,20 @@ pub fn verify_encoded(
     message: &[u8],
     param_info: &str,
 ) -> Result<bool, SchemeError> {
+    let (ring, signature) = decode_encoded(signature, param_info)?;
+    Ok(verify(message, &ring, &signature))
+}
+
+/// Decodes the ring (`param_info`) and then the signature, as [`verify_encoded`] does;
+/// for a verifier that does something between decoding and verifying (the precompile
+/// charges gas by ring size).
+pub fn decode_encoded(
+    signature: &str,
+    param_info: &str,
+) -> Result<(Ring, RingSignature), SchemeError> {
     let ring = Ring::decode(param_info)?;
     let signature = RingSignature::decode(signature)?;
-    Ok(verify(message, &ring, &signature))
+    Ok((ring, signature))
 }
 
 impl RingSecretKey {
