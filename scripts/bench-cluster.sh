@@ -31,13 +31,18 @@ for i in 0 1 2 3; do
         >"$dir/node$i.log" 2>&1 &
     pids+=($!)
 done
-# Wait until node 0 answers and sees its peers.
+# Wait until node 0's RPC answers (10 s at most), then give the nodes 2 s to connect.
+answered=0
 for _ in $(seq 1 100); do
     if curl -sf -X POST -H 'content-type: application/json' \
         --data '{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]}' \
-        "http://127.0.0.1:$rpc" >/dev/null; then break; fi
+        "http://127.0.0.1:$rpc" >/dev/null; then answered=1; break; fi
     sleep 0.1
 done
+if [[ $answered -eq 0 ]]; then
+    echo "node 0 did not answer on 127.0.0.1:$rpc within 10 s; logs: $dir" >&2
+    exit 1
+fi
 sleep 2
 spread="127.0.0.1:$((rpc + 1)),127.0.0.1:$((rpc + 2))"
 if [[ $down -eq 0 ]]; then spread="$spread,127.0.0.1:$((rpc + 3))"; fi

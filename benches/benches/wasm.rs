@@ -12,12 +12,9 @@
 
 #![allow(missing_docs)] // criterion_group! generates undocumented functions.
 
-use std::path::PathBuf;
-use std::sync::OnceLock;
-
 use alloy_sol_types::{sol, SolCall, SolValue};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use weft_benches::{root, solidity, BenchChain};
+use weft_benches::{solidity, BenchChain};
 use weft_executor::CallRequest;
 use weft_storage::memory::MemoryStorage;
 use weft_types::{Address, Bytes, TxKind, VerifiedTx, U256};
@@ -38,17 +35,7 @@ sol! {
 
 /// The Rust contracts, built once by `contracts/wasm/build.sh`.
 fn wasm(name: &str) -> Vec<u8> {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    let dir = DIR.get_or_init(|| {
-        let out = root().join("target/weft-wasm-contracts");
-        let status = std::process::Command::new(root().join("contracts/wasm/build.sh"))
-            .arg(&out)
-            .status()
-            .expect("run contracts/wasm/build.sh");
-        assert!(status.success(), "contracts/wasm/build.sh failed");
-        out
-    });
-    std::fs::read(dir.join(format!("{name}.wasm"))).expect("built module")
+    weft_tests::wasm_contract(name)
 }
 
 type Chain = BenchChain<MemoryStorage>;
