@@ -3,9 +3,7 @@
 //! The chain CA names a node by a DNS subject alternative name that carries the whole
 //! 64-byte node id as 128 hex digits in four labels of 32 (a DNS label holds at most 63
 //! characters): `<hex 0..32>.<hex 32..64>.<hex 64..96>.<hex 96..128>.node.weft`. This is
-//! the form `weft chain new` issues (`weft-node`'s `certs` module); the two small
-//! functions are repeated here rather than imported because the node depends on the
-//! network, never the other way round.
+//! the form `weft chain new` issues (`weft-node`'s `certs` module).
 
 use rustls::pki_types::CertificateDer;
 use weft_types::NodeId;

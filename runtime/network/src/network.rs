@@ -435,7 +435,7 @@ impl Network {
     }
 
     fn outbound(&self, module: Module, payload: Bytes) -> Result<Outbound, SendError> {
-        if *self.inner.shutdown.borrow() {
+        if self.inner.is_shutting_down() {
             return Err(SendError::Shutdown);
         }
         let size = frame::body_len(&self.inner.group, payload.len());
@@ -581,7 +581,14 @@ impl Inner {
 
     /// Whether a new connection with `id` in `direction` would be kept.
     fn would_keep(&self, id: &NodeId, direction: Direction) -> bool {
-        match self.peers.lock().get(id) {
+        self.keeps_over(self.peers.lock().get(id), id, direction)
+    }
+
+    /// Whether a new connection with `id` in `direction` is kept rather than
+    /// `existing`, the one registered with `id`: always if there is none or it is
+    /// closed, otherwise as [`keep_new`] decides.
+    fn keeps_over(&self, existing: Option<&PeerConn>, id: &NodeId, direction: Direction) -> bool {
+        match existing {
             Some(existing) if existing.conn.close_reason().is_none() => keep_new(
                 &self.local_id,
                 id,
@@ -615,33 +622,20 @@ impl Inner {
             );
             return false;
         }
-        if let Some(existing) = peers.get(&id) {
-            let live = existing.conn.close_reason().is_none();
-            let age = existing.established.elapsed();
-            if live
-                && !keep_new(
-                    &self.local_id,
-                    &id,
-                    existing.direction,
-                    age,
-                    direction,
-                    self.grace(),
-                )
-            {
-                tracing::debug!(peer = %id, ?direction, "duplicate connection closed");
-                conn.close(
-                    VarInt::from_u32(close_code::DUPLICATE),
-                    b"duplicate connection; another one with this node is kept",
-                );
-                return false;
-            }
-            if let Some(old) = peers.remove(&id) {
-                tracing::debug!(peer = %id, ?direction, "connection replaced by a newer one");
-                old.conn.close(
-                    VarInt::from_u32(close_code::DUPLICATE),
-                    b"replaced by a newer connection with this node",
-                );
-            }
+        if !self.keeps_over(peers.get(&id), &id, direction) {
+            tracing::debug!(peer = %id, ?direction, "duplicate connection closed");
+            conn.close(
+                VarInt::from_u32(close_code::DUPLICATE),
+                b"duplicate connection; another one with this node is kept",
+            );
+            return false;
+        }
+        if let Some(old) = peers.remove(&id) {
+            tracing::debug!(peer = %id, ?direction, "connection replaced by a newer one");
+            old.conn.close(
+                VarInt::from_u32(close_code::DUPLICATE),
+                b"replaced by a newer connection with this node",
+            );
         }
         let queues = Module::ALL
             .iter()

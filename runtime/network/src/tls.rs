@@ -52,6 +52,15 @@ impl PeerPolicy {
         self.admission.check(peer)
     }
 
+    /// [`check`](Self::check) for a verifier: a refusal is logged as `refusing {side}
+    /// peer` (`side` is `dialled` or `incoming`) and becomes the handshake's error.
+    fn admit(&self, id: &NodeId, side: &'static str) -> Result<(), rustls::Error> {
+        self.check(id).map_err(|refusal| {
+            tracing::info!(%id, %refusal, "refusing {side} peer");
+            cert_error(refusal)
+        })
+    }
+
     /// The node that answered the last "any node" dial under `server_name`.
     pub(crate) fn take_presented(&self, server_name: &str) -> Option<NodeId> {
         self.presented.lock().remove(server_name)
@@ -121,10 +130,7 @@ impl ServerCertVerifier for NodeServerVerifier {
         } else {
             return Err(CertificateError::NotValidForName.into());
         }
-        if let Err(refusal) = self.policy.check(&id) {
-            tracing::info!(%id, %refusal, "refusing dialled peer");
-            return Err(cert_error(refusal));
-        }
+        self.policy.admit(&id, "dialled")?;
         Ok(ServerCertVerified::assertion())
     }
 
@@ -180,10 +186,7 @@ impl ClientCertVerifier for NodeClientVerifier {
         self.inner
             .verify_client_cert(end_entity, intermediates, now)?;
         let id = node_id_from_cert(end_entity).map_err(cert_error)?;
-        if let Err(refusal) = self.policy.check(&id) {
-            tracing::info!(%id, %refusal, "refusing incoming peer");
-            return Err(cert_error(refusal));
-        }
+        self.policy.admit(&id, "incoming")?;
         Ok(ClientCertVerified::assertion())
     }
 

@@ -33,12 +33,13 @@ use rcgen::{
     Issuer, KeyPair, KeyUsagePurpose, SerialNumber, PKCS_ECDSA_P256_SHA256,
 };
 use weft_crypto::PublicKey;
+use weft_types::NodeId;
 
 /// The subject common name of every node certificate.
 pub const NODE_COMMON_NAME: &str = "weft-node";
 
 /// The DNS suffix of node names.
-pub const NODE_DNS_SUFFIX: &str = "node.weft";
+pub use weft_network::NODE_DNS_SUFFIX;
 
 /// How long the CA and node certificates are valid.
 pub const VALIDITY_YEARS: i32 = 10;
@@ -63,29 +64,15 @@ pub enum CertError {
 
 /// The DNS name that carries `node_id` in its certificate:
 /// `<hex 0..32>.<hex 32..64>.<hex 64..96>.<hex 96..128>.node.weft`.
+///
+/// The format is `weft-network`'s, which reads it back when it authenticates a peer.
 pub fn node_dns_name(node_id: &PublicKey) -> String {
-    let hex = hex::encode(node_id.as_bytes());
-    format!(
-        "{}.{}.{}.{}.{NODE_DNS_SUFFIX}",
-        &hex[..32],
-        &hex[32..64],
-        &hex[64..96],
-        &hex[96..]
-    )
+    weft_network::node_dns_name(&NodeId::from(node_id.0))
 }
 
 /// The node id a certificate's DNS name carries, or `None` if it is not a node name.
 pub fn node_id_from_dns_name(name: &str) -> Option<PublicKey> {
-    let rest = name.strip_suffix(NODE_DNS_SUFFIX)?.strip_suffix('.')?;
-    let labels: Vec<&str> = rest.split('.').collect();
-    if labels.len() != 4 || labels.iter().any(|l| l.len() != 32) {
-        return None;
-    }
-    let mut bytes = [0u8; 64];
-    for (label, chunk) in labels.iter().zip(bytes.chunks_mut(16)) {
-        hex::decode_to_slice(label, chunk).ok()?;
-    }
-    Some(PublicKey(bytes))
+    weft_network::node_id_from_dns_name(name).map(|id| PublicKey(id.0))
 }
 
 /// A PEM certificate and its PEM (PKCS#8) private key.
