@@ -320,7 +320,6 @@ pub(crate) fn highest_prepared<'a>(
     view_changes: impl Iterator<Item = &'a ViewChange>,
 ) -> Result<Option<B256>, NewViewError> {
     let mut by_view: BTreeMap<u64, B256> = BTreeMap::new();
-    let mut highest: Option<(u64, B256)> = None;
     for vc in view_changes {
         if let Some(cert) = &vc.prepared {
             if let Some(&other) = by_view.get(&cert.view) {
@@ -329,12 +328,9 @@ pub(crate) fn highest_prepared<'a>(
                 }
             }
             by_view.insert(cert.view, cert.proposal_hash);
-            if highest.is_none_or(|(v, _)| cert.view > v) {
-                highest = Some((cert.view, cert.proposal_hash));
-            }
         }
     }
-    Ok(highest.map(|(_, h)| h))
+    Ok(by_view.last_key_value().map(|(_, h)| *h))
 }
 
 #[cfg(test)]

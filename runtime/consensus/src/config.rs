@@ -81,16 +81,6 @@ impl SealerSet {
         self.sealers.is_empty()
     }
 
-    /// How many consecutive heights one leader proposes (before view changes).
-    pub fn leader_period(&self) -> u64 {
-        self.leader_period
-    }
-
-    /// The sum of all weights.
-    pub fn total_weight(&self) -> u64 {
-        self.total
-    }
-
     /// The most weight that may be faulty: `(total − 1) / 3`.
     pub fn max_faulty(&self) -> u64 {
         (self.total - 1) / 3

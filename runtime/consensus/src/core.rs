@@ -340,6 +340,20 @@ impl Core {
         Some(message)
     }
 
+    /// Ask for a proposal if this node leads the current view, the view has started,
+    /// no view change is pending and nothing is accepted in it yet.
+    fn maybe_want_proposal(&mut self) {
+        let view = self.view;
+        if self.me.is_some()
+            && self.vc_target.is_none()
+            && self.me == Some(self.sealers.leader(self.height(), view))
+            && !self.round.accepted.contains_key(&view)
+            && self.view_started(view)
+        {
+            self.want_proposal(view);
+        }
+    }
+
     fn want_proposal(&mut self, view: u64) {
         if self.round.wanted.insert(view) {
             self.out.push(Output::ProposalWanted {
@@ -375,7 +389,6 @@ impl Core {
         let mut max_vote_view = 0u64;
         let mut max_vc: Option<u64> = None;
         let mut view_change_count = 0u32;
-        let me = self.me;
         for record in &records {
             let msg = &record.message;
             match &msg.body {
@@ -454,14 +467,7 @@ impl Core {
             self.vc_target = Some(t);
         }
         self.timer.set_cycle(view_change_count);
-        if me.is_some()
-            && self.vc_target.is_none()
-            && me == Some(self.sealers.leader(h, self.view))
-            && !self.round.accepted.contains_key(&self.view)
-            && self.view_started(self.view)
-        {
-            self.want_proposal(self.view);
-        }
+        self.maybe_want_proposal();
     }
 
     // ---- inputs ----
@@ -482,12 +488,12 @@ impl Core {
                 },
             );
         }
-        let digest = self.suite.hash(&bytes);
         if height > self.height() {
             let limit = self.committed.saturating_add(self.config.future_window);
             if height > limit {
                 return self.drop_msg(Some(from), DropReason::TooFarAhead { height, limit });
             }
+            let digest = self.suite.hash(&bytes);
             // Check against the current sealers now so that forged messages take no
             // room; the check is repeated (from the cache) when the height comes.
             if let Err(reason) = self.verifier().message(&msg) {
@@ -503,6 +509,7 @@ impl Core {
             }
             return;
         }
+        let digest = self.suite.hash(&bytes);
         self.process(msg, digest);
     }
 
@@ -874,10 +881,9 @@ impl Core {
         self.out.push(Output::PruneVotes {
             through_height: committed,
         });
+        // View 0 of a fresh round: started, nothing accepted, no view change.
+        self.maybe_want_proposal();
         let h = self.height();
-        if self.me.is_some() && self.me == Some(self.sealers.leader(h, 0)) {
-            self.want_proposal(0);
-        }
         for entry in self.future.take(h) {
             self.process(entry.message, entry.digest);
         }
@@ -994,12 +1000,8 @@ impl Core {
         self.round.view_changes.forget_through(view);
         self.timer.restart(self.now);
         self.out.push(Output::ViewChanged { height: h, view });
-        if self.me.is_some()
-            && self.me == Some(self.sealers.leader(h, view))
-            && !self.round.accepted.contains_key(&view)
-        {
-            self.want_proposal(view);
-        }
+        // The view is installed and no view change is pending.
+        self.maybe_want_proposal();
     }
 
     // ---- progress: re-evaluate after every input ----
@@ -1112,28 +1114,31 @@ impl Core {
             view,
             proposal_hash: hash,
         };
-        if self.book.get(h, MessageKind::Prepare, view).is_none() {
-            if let Some(m) = self.sign_vote(Body::Prepare(vote), None, None) {
-                self.round.prepares.insert(view, me, hash, m.signature);
+        match self.book.get(h, MessageKind::Prepare, view) {
+            None => {
+                if let Some(m) = self.sign_vote(Body::Prepare(vote), None, None) {
+                    self.round.prepares.insert(view, me, hash, m.signature);
+                }
+                return;
             }
+            // Prepared something else in this view: never commit this one.
+            Some(r) if r.message.body != Body::Prepare(vote) => return,
+            Some(_) => {}
+        }
+        if self.book.get(h, MessageKind::Commit, view).is_some() {
             return;
         }
-        let prepared_here = self
-            .book
-            .get(h, MessageKind::Prepare, view)
-            .is_some_and(|r| r.message.body == Body::Prepare(vote));
-        let certificate = self
+        let Some(prepared) = self
             .round
             .prepared
             .get(&view)
             .filter(|p| p.certificate.proposal_hash == hash)
-            .cloned();
-        if prepared_here && self.book.get(h, MessageKind::Commit, view).is_none() {
-            if let Some(prepared) = certificate {
-                if let Some(m) = self.sign_vote(Body::Commit(vote), None, Some(prepared)) {
-                    self.round.commits.insert(view, me, hash, m.signature);
-                }
-            }
+            .cloned()
+        else {
+            return;
+        };
+        if let Some(m) = self.sign_vote(Body::Commit(vote), None, Some(prepared)) {
+            self.round.commits.insert(view, me, hash, m.signature);
         }
     }
 

@@ -134,7 +134,7 @@ pub struct Checkpoint {
 }
 
 /// A quorum of prepares for one proposal in one view.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, RlpEncodable)]
 pub struct PreparedCertificate {
     /// The view of the prepares.
     pub view: u64,
@@ -156,7 +156,7 @@ pub struct ViewChange {
 }
 
 /// A view change inside a new view: its sender, body and signature.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, RlpEncodable)]
 pub struct SignedViewChange {
     /// The sender's index.
     pub from: u64,
@@ -181,7 +181,7 @@ pub struct NewView {
 }
 
 /// A decided proposal with the commits that decided it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, RlpEncodable)]
 pub struct CommittedProposal {
     /// The height.
     pub height: u64,
@@ -307,18 +307,15 @@ impl Body {
         limits: &MessageLimits,
     ) -> Result<Self, MessageError> {
         Ok(match kind {
-            MessageKind::PrePrepare => Body::PrePrepare(decode_vote(buf)?),
-            MessageKind::Prepare => Body::Prepare(decode_vote(buf)?),
-            MessageKind::Commit => Body::Commit(decode_vote(buf)?),
+            MessageKind::PrePrepare => Body::PrePrepare(decode_scalar(buf, "vote")?),
+            MessageKind::Prepare => Body::Prepare(decode_scalar(buf, "vote")?),
+            MessageKind::Commit => Body::Commit(decode_scalar(buf, "vote")?),
             MessageKind::ViewChange => Body::ViewChange(ViewChange::decode(buf, limits)?),
             MessageKind::NewView => Body::NewView(NewView::decode(buf, limits)?),
             MessageKind::CommittedProposal => {
                 Body::CommittedProposal(CommittedProposal::decode(buf, limits)?)
             }
-            MessageKind::Checkpoint => Body::Checkpoint(
-                <Checkpoint as alloy_rlp::Decodable>::decode(buf)
-                    .map_err(|e| MessageError::rlp("checkpoint", e))?,
-            ),
+            MessageKind::Checkpoint => Body::Checkpoint(decode_scalar(buf, "checkpoint")?),
         })
     }
 }
@@ -368,17 +365,11 @@ impl SignedMessage {
 
     /// The canonical bytes.
     pub fn encode(&self) -> Bytes {
-        let attachment_len = self.proposal.as_ref().map_or(0, |p| p.length());
-        let fields_len = self.body.fields_length();
         let payload_length = (self.body.kind() as u8).length()
             + self.from.length()
-            + fields_len
+            + self.body.fields_length()
             + self.signature.length()
-            + Header {
-                list: true,
-                payload_length: attachment_len,
-            }
-            .length_with_payload();
+            + option_length(&self.proposal);
         let mut out = Vec::with_capacity(payload_length + 9);
         Header {
             list: true,
@@ -389,14 +380,7 @@ impl SignedMessage {
         self.from.encode(&mut out);
         self.body.encode_fields(&mut out);
         self.signature.encode(&mut out);
-        Header {
-            list: true,
-            payload_length: attachment_len,
-        }
-        .encode(&mut out);
-        if let Some(p) = &self.proposal {
-            p.encode(&mut out);
-        }
+        encode_option(&self.proposal, &mut out);
         out.into()
     }
 
@@ -478,7 +462,7 @@ fn signing_hash_of<T: Encodable>(
 
 // ---- encodings that need more than the derive: options and bounded lists ----
 
-fn option_length<T: Encodable>(value: &Option<T>) -> usize {
+pub(crate) fn option_length<T: Encodable>(value: &Option<T>) -> usize {
     let payload_length = value.as_ref().map_or(0, |v| v.length());
     Header {
         list: true,
@@ -487,7 +471,7 @@ fn option_length<T: Encodable>(value: &Option<T>) -> usize {
     .length_with_payload()
 }
 
-fn encode_option<T: Encodable>(value: &Option<T>, out: &mut dyn BufMut) {
+pub(crate) fn encode_option<T: Encodable>(value: &Option<T>, out: &mut dyn BufMut) {
     let payload_length = value.as_ref().map_or(0, |v| v.length());
     Header {
         list: true,
@@ -507,27 +491,7 @@ fn list_length(items_length: usize) -> usize {
     .length_with_payload()
 }
 
-impl Encodable for PreparedCertificate {
-    fn encode(&self, out: &mut dyn BufMut) {
-        Header {
-            list: true,
-            payload_length: self.payload_length(),
-        }
-        .encode(out);
-        self.view.encode(out);
-        self.proposal_hash.encode(out);
-        self.prepares.encode(out);
-    }
-    fn length(&self) -> usize {
-        list_length(self.payload_length())
-    }
-}
-
 impl PreparedCertificate {
-    fn payload_length(&self) -> usize {
-        self.view.length() + self.proposal_hash.length() + self.prepares.length()
-    }
-
     pub(crate) fn decode_limited(
         buf: &mut &[u8],
         limits: &MessageLimits,
@@ -594,27 +558,7 @@ impl ViewChange {
     }
 }
 
-impl Encodable for SignedViewChange {
-    fn encode(&self, out: &mut dyn BufMut) {
-        Header {
-            list: true,
-            payload_length: self.payload_length(),
-        }
-        .encode(out);
-        self.from.encode(out);
-        self.view_change.encode(out);
-        self.signature.encode(out);
-    }
-    fn length(&self) -> usize {
-        list_length(self.payload_length())
-    }
-}
-
 impl SignedViewChange {
-    fn payload_length(&self) -> usize {
-        self.from.length() + self.view_change.length() + self.signature.length()
-    }
-
     fn decode(buf: &mut &[u8], limits: &MessageLimits) -> Result<Self, MessageError> {
         const WHAT: &str = "signed view change";
         let mut payload = list_payload(buf, WHAT)?;
@@ -677,31 +621,7 @@ impl NewView {
     }
 }
 
-impl Encodable for CommittedProposal {
-    fn encode(&self, out: &mut dyn BufMut) {
-        Header {
-            list: true,
-            payload_length: self.payload_length(),
-        }
-        .encode(out);
-        self.height.encode(out);
-        self.view.encode(out);
-        self.proposal_hash.encode(out);
-        self.commits.encode(out);
-    }
-    fn length(&self) -> usize {
-        list_length(self.payload_length())
-    }
-}
-
 impl CommittedProposal {
-    fn payload_length(&self) -> usize {
-        self.height.length()
-            + self.view.length()
-            + self.proposal_hash.length()
-            + self.commits.length()
-    }
-
     fn decode(buf: &mut &[u8], limits: &MessageLimits) -> Result<Self, MessageError> {
         const WHAT: &str = "committed proposal";
         let mut payload = list_payload(buf, WHAT)?;
@@ -758,10 +678,6 @@ pub(crate) fn decode_scalar<T: alloy_rlp::Decodable>(
     what: &'static str,
 ) -> Result<T, MessageError> {
     T::decode(buf).map_err(|e| MessageError::rlp(what, e))
-}
-
-fn decode_vote(buf: &mut &[u8]) -> Result<Vote, MessageError> {
-    <Vote as alloy_rlp::Decodable>::decode(buf).map_err(|e| MessageError::rlp("vote", e))
 }
 
 pub(crate) fn decode_signature(

@@ -10,16 +10,16 @@
 use std::collections::BTreeMap;
 
 use alloy_primitives::Bytes;
-use alloy_rlp::{Encodable, Header};
+use alloy_rlp::{Encodable, Header, RlpEncodable};
 
 use crate::error::MessageError;
 use crate::message::{
-    decode_option, finish, list_payload, MessageKind, MessageLimits, PreparedCertificate,
-    SignedMessage,
+    decode_option, encode_option, finish, list_payload, option_length, MessageKind, MessageLimits,
+    PreparedCertificate, SignedMessage,
 };
 
 /// A prepared certificate with the proposal it certifies.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, RlpEncodable)]
 pub struct Prepared {
     /// The quorum of prepares.
     pub certificate: PreparedCertificate,
@@ -55,24 +55,7 @@ impl VoteRecord {
     /// The canonical bytes: `rlp([message bytes, [[certificate, proposal]] or []])`.
     pub fn encode(&self) -> Vec<u8> {
         let message = self.message.encode();
-        let prepared_payload = self
-            .prepared
-            .as_ref()
-            .map_or(0, |p| p.certificate.length() + p.proposal.length());
-        let inner = Header {
-            list: true,
-            payload_length: prepared_payload,
-        };
-        let option_payload = if self.prepared.is_some() {
-            inner.length_with_payload()
-        } else {
-            0
-        };
-        let option = Header {
-            list: true,
-            payload_length: option_payload,
-        };
-        let payload_length = message.length() + option.length_with_payload();
+        let payload_length = message.length() + option_length(&self.prepared);
         let mut out = Vec::with_capacity(payload_length + 9);
         Header {
             list: true,
@@ -80,12 +63,7 @@ impl VoteRecord {
         }
         .encode(&mut out);
         message.encode(&mut out);
-        option.encode(&mut out);
-        if let Some(p) = &self.prepared {
-            inner.encode(&mut out);
-            p.certificate.encode(&mut out);
-            p.proposal.encode(&mut out);
-        }
+        encode_option(&self.prepared, &mut out);
         out
     }
 

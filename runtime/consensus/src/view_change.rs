@@ -75,14 +75,13 @@ impl ViewChangeSet {
         sealers: &SealerSet,
         quorum: u64,
     ) -> Option<Vec<SignedViewChange>> {
-        let set: Vec<SignedViewChange> = self
-            .latest
-            .values()
-            .filter(|s| s.view_change.to_view == view)
-            .cloned()
-            .collect();
-        let weight = sealers.weight_of(set.iter().map(|s| s.from));
-        (weight >= quorum).then_some(set)
+        let to_view = || {
+            self.latest
+                .values()
+                .filter(move |s| s.view_change.to_view == view)
+        };
+        let weight = sealers.weight_of(to_view().map(|s| s.from));
+        (weight >= quorum).then(|| to_view().cloned().collect())
     }
 
     /// Forget view changes to `view` or below (the node is in `view` now).
