@@ -6,7 +6,7 @@ use std::process::Command;
 
 use alloy_primitives::B256;
 use weft_precompiles::{PluginError, Registry};
-use weft_tests::{install_plugin, loader_pins, pin_of};
+use weft_tests::{install_plugin, pin_of};
 
 /// Compile C `source` into the shared library `dir/name`.
 fn c_library(dir: &Path, name: &str, source: &str) -> PathBuf {
@@ -25,7 +25,7 @@ fn c_library(dir: &Path, name: &str, source: &str) -> PathBuf {
 }
 
 fn load(dir: &Path, pins: &[weft_ledger::PluginPin]) -> Result<Registry, PluginError> {
-    Registry::load(dir, &loader_pins(pins))
+    Registry::load(dir, pins)
 }
 
 #[test]

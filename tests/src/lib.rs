@@ -96,16 +96,6 @@ pub fn pins_of_dir(dir: &Path) -> Vec<PluginPin> {
         .collect()
 }
 
-/// The loader's pins from genesis pins.
-pub fn loader_pins(pins: &[PluginPin]) -> Vec<weft_precompiles::Pin> {
-    pins.iter()
-        .map(|p| weft_precompiles::Pin {
-            name: p.name.clone(),
-            sha256: p.sha256,
-        })
-        .collect()
-}
-
 /// Creation bytecode of Solidity contract `name` (solc 0.8.11 artifact).
 pub fn solidity(name: &str) -> Vec<u8> {
     let path = root().join(format!("contracts/solidity/artifacts/0.8.11/{name}.json"));
@@ -176,7 +166,7 @@ impl ChainBuilder {
             install_plugin(package, &plugin_dir);
         }
         let pins = pins_of_dir(&plugin_dir);
-        let registry = Registry::load(&plugin_dir, &loader_pins(&pins)).unwrap();
+        let registry = Registry::load(&plugin_dir, &pins).unwrap();
         let admin = KeyPair::generate(self.suite);
         let mut genesis = Genesis::new(
             20,

@@ -59,10 +59,9 @@ pub fn pending_nodes(raw: &[u8], block: u64) -> Result<Option<NodeList>, alloy_r
 fn next_list(host: &mut dyn SystemHost) -> Result<NodeList, CallError> {
     let block = host.env().block_number;
     if let Some(raw) = host.get(PENDING_KEY)? {
-        let pending = <Pending as alloy_rlp::Decodable>::decode(&mut &raw[..])
-            .map_err(|_| CallError::Host(HostError::Failed))?;
-        if pending.block == block {
-            return Ok(pending.nodes);
+        let pending = pending_nodes(&raw, block).map_err(|_| CallError::Host(HostError::Failed))?;
+        if let Some(nodes) = pending {
+            return Ok(nodes);
         }
     }
     Ok(host.node_list()?)

@@ -60,6 +60,15 @@ impl Builtin {
     /// Every built-in.
     pub const ALL: [Builtin; 3] = [Builtin::SystemConfig, Builtin::Consensus, Builtin::Crypto];
 
+    /// Its name, as in failure messages (the variant's name).
+    pub fn name(self) -> &'static str {
+        match self {
+            Builtin::SystemConfig => "SystemConfig",
+            Builtin::Consensus => "Consensus",
+            Builtin::Crypto => "Crypto",
+        }
+    }
+
     /// Its address (also its storage namespace).
     pub fn address(self) -> Address {
         match self {
@@ -163,15 +172,11 @@ impl Registry {
 
     /// What answers at `address`, if anything.
     pub fn lookup(&self, address: &Address) -> Option<Target<'_>> {
-        // Quick exit for the usual case: user contracts have hashed addresses, never
-        // this many leading zero bytes.
-        if address.0[..8].iter().any(|b| *b != 0) {
-            return self.plugin_at(address).map(Target::Plugin);
-        }
-        if let Some(b) = Builtin::ALL.iter().find(|b| b.address() == *address) {
-            return Some(Target::Builtin(*b));
-        }
-        self.plugin_at(address).map(Target::Plugin)
+        Builtin::ALL
+            .into_iter()
+            .find(|b| b.address() == *address)
+            .map(Target::Builtin)
+            .or_else(|| self.plugin_at(address).map(Target::Plugin))
     }
 
     fn plugin_at(&self, address: &Address) -> Option<&LoadedPlugin> {

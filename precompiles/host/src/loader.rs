@@ -97,14 +97,9 @@ pub enum PluginError {
     },
 }
 
-/// A plugin genesis pins: its declared name and the SHA-256 of its file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pin {
-    /// The plugin's declared name.
-    pub name: String,
-    /// SHA-256 of the `.so` file.
-    pub sha256: B256,
-}
+/// A plugin genesis pins: its declared name and the SHA-256 of its file (genesis'
+/// [`PluginPin`](weft_ledger::PluginPin) itself).
+pub use weft_ledger::PluginPin as Pin;
 
 /// How a plugin call ended.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -58,36 +58,32 @@ struct Pending {
 /// The changes a block made, from the value at [`PENDING_KEY`] after the block: `(key,
 /// value)` pairs in the order first set (a key set twice keeps its last value).
 pub fn pending_changes(raw: &[u8], block: u64) -> Result<Vec<(String, String)>, alloy_rlp::Error> {
-    let pending = <Pending as alloy_rlp::Decodable>::decode(&mut &raw[..])?;
-    if pending.block != block {
-        return Ok(Vec::new());
-    }
-    Ok(pending
-        .entries
-        .into_iter()
-        .map(|e| (e.key, e.value))
-        .collect())
+    Ok(pending_of(raw, block)?.map_or_else(Vec::new, |pending| {
+        pending
+            .entries
+            .into_iter()
+            .map(|e| (e.key, e.value))
+            .collect()
+    }))
 }
 
+/// The pending changes stored as `raw`, if block `block` made them.
+fn pending_of(raw: &[u8], block: u64) -> Result<Option<Pending>, alloy_rlp::Error> {
+    let pending = <Pending as alloy_rlp::Decodable>::decode(&mut &raw[..])?;
+    Ok((pending.block == block).then_some(pending))
+}
+
+/// This block's pending changes so far.
 fn pending(host: &mut dyn SystemHost) -> Result<Pending, CallError> {
     let block = host.env().block_number;
-    let raw = host.get(PENDING_KEY)?;
-    let existing = match raw {
-        Some(raw) => <Pending as alloy_rlp::Decodable>::decode(&mut &raw[..])
-            .map_err(|_| CallError::Host(HostError::Failed))?,
-        None => Pending {
-            block,
-            entries: Vec::new(),
-        },
+    let existing = match host.get(PENDING_KEY)? {
+        Some(raw) => pending_of(&raw, block).map_err(|_| CallError::Host(HostError::Failed))?,
+        None => None,
     };
-    Ok(if existing.block == block {
-        existing
-    } else {
-        Pending {
-            block,
-            entries: Vec::new(),
-        }
-    })
+    Ok(existing.unwrap_or(Pending {
+        block,
+        entries: Vec::new(),
+    }))
 }
 
 /// The value `key` will have at the next block: this block's pending change, or the value

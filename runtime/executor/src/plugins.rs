@@ -22,7 +22,7 @@ use weft_precompiles::{Builtin, LoadedPlugin, PluginOutcome, Registry, SystemHos
 use weft_storage::Storage;
 
 use crate::state::BlockState;
-use crate::wasm::WeftContext;
+use crate::wasm::{halt, WeftContext};
 
 /// Gas a permission question may use (not charged to the transaction).
 const AUTH_HOOK_GAS: u64 = 10_000_000;
@@ -178,8 +178,13 @@ fn header_slot(key: &[u8]) -> U256 {
     U256::from_be_bytes(keccak256(key).0)
 }
 
-fn data_slot(header: U256, word: usize) -> U256 {
-    U256::from_be_bytes(keccak256(header.to_be_bytes::<32>()).0).wrapping_add(U256::from(word))
+/// The slot of a value's first data word; word `i` is at `base.wrapping_add(i)`.
+fn data_base(header: U256) -> U256 {
+    U256::from_be_bytes(keccak256(header.to_be_bytes::<32>()).0)
+}
+
+fn data_slot(base: U256, word: usize) -> U256 {
+    base.wrapping_add(U256::from(word))
 }
 
 fn words(len: usize) -> usize {
@@ -231,20 +236,21 @@ impl<A: Access> PluginHost<'_, A> {
         self.access.keep_account(self.namespace)?;
         let head = value.map_or(U256::ZERO, |v| U256::from(v.len() + 1));
         self.access.sstore(self.namespace, header, head)?;
+        let base = data_base(header);
         if let Some(value) = value {
             for (i, chunk) in value.chunks(32).enumerate() {
                 let mut word = [0u8; 32];
                 word[..chunk.len()].copy_from_slice(chunk);
                 self.access.sstore(
                     self.namespace,
-                    data_slot(header, i),
+                    data_slot(base, i),
                     U256::from_be_bytes(word),
                 )?;
             }
         }
         for i in new..old {
             self.access
-                .sstore(self.namespace, data_slot(header, i), U256::ZERO)?;
+                .sstore(self.namespace, data_slot(base, i), U256::ZERO)?;
         }
         Ok(())
     }
@@ -266,8 +272,9 @@ impl<A: Access> Host for PluginHost<'_, A> {
         };
         self.charge_gas(gas::STORAGE_READ_WORD * words(len) as u64)?;
         let mut value = Vec::with_capacity(words(len) * 32);
+        let base = data_base(header);
         for i in 0..words(len) {
-            let word = self.access.sload(self.namespace, data_slot(header, i))?;
+            let word = self.access.sload(self.namespace, data_slot(base, i))?;
             value.extend_from_slice(&word.to_be_bytes::<32>());
         }
         value.truncate(len);
@@ -395,9 +402,7 @@ pub(crate) fn halt_with(
     if ctx.journal().depth() == 1 {
         ctx.local_mut().set_precompile_error_context(context);
     }
-    let mut gas = Gas::new(gas_limit);
-    gas.spend_all();
-    InterpreterResult::new(InstructionResult::PrecompileError, Bytes::new(), gas)
+    halt(InstructionResult::PrecompileError, gas_limit)
 }
 
 /// `Error("permission denied")`, the revert data of a denied plugin call (encoded once).
@@ -464,10 +469,9 @@ pub(crate) fn run<S: Storage>(
     };
     let gas_used = host.gas_used;
     let name = match target {
-        Target::Builtin(b) => format!("{b:?}"),
-        Target::Plugin(p) => p.name().to_string(),
+        Target::Builtin(b) => b.name(),
+        Target::Plugin(p) => p.name(),
     };
-    let mut gas = Gas::new(inputs.gas_limit);
     let (result, output) = match outcome {
         PluginOutcome::Success(data) => (InstructionResult::Return, data),
         PluginOutcome::Revert(data) => {
@@ -476,10 +480,7 @@ pub(crate) fn run<S: Storage>(
             }
             (InstructionResult::Revert, data)
         }
-        PluginOutcome::OutOfGas => {
-            gas.spend_all();
-            return InterpreterResult::new(InstructionResult::OutOfGas, Bytes::new(), gas);
-        }
+        PluginOutcome::OutOfGas => return halt(InstructionResult::OutOfGas, inputs.gas_limit),
         PluginOutcome::Fail(message) => {
             return halt_with(
                 ctx,
@@ -496,9 +497,9 @@ pub(crate) fn run<S: Storage>(
             );
         }
     };
+    let mut gas = Gas::new(inputs.gas_limit);
     if !gas.record_regular_cost(gas_used) {
-        gas.spend_all();
-        return InterpreterResult::new(InstructionResult::OutOfGas, Bytes::new(), gas);
+        return halt(InstructionResult::OutOfGas, inputs.gas_limit);
     }
     InterpreterResult::new(result, output.into(), gas)
 }

@@ -457,7 +457,8 @@ pub(crate) fn trap_message(context: &str) -> Option<&str> {
         .find_map(|(prefix, _)| context.strip_prefix(prefix))
 }
 
-fn halt(result: InstructionResult, gas_limit: u64) -> InterpreterResult {
+/// A halt with `result` that spends all of `gas_limit`.
+pub(crate) fn halt(result: InstructionResult, gas_limit: u64) -> InterpreterResult {
     let mut gas = Gas::new(gas_limit);
     gas.spend_all();
     InterpreterResult::new(result, Bytes::new(), gas)

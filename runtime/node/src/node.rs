@@ -157,16 +157,8 @@ impl Node {
         }
         // Plugins first: a node whose native code differs from the chain's must not touch
         // its ledger.
-        let pins: Vec<weft_precompiles::Pin> = config
-            .genesis
-            .plugins
-            .iter()
-            .map(|p| weft_precompiles::Pin {
-                name: p.name.clone(),
-                sha256: p.sha256,
-            })
-            .collect();
-        let registry = weft_precompiles::Registry::load(&config.plugin_dir, &pins)?;
+        let registry =
+            weft_precompiles::Registry::load(&config.plugin_dir, &config.genesis.plugins)?;
         let store = RocksStorage::open(&config.data_dir.join("ledger"), weft_ledger::tables::ALL)?;
         let ledger = Ledger::open(store, config.genesis.clone())?;
         let nonces = NonceCache::load(&ledger)?;
