@@ -10,6 +10,8 @@ use weft_plugin_abi::addr;
 use weft_tests::{solidity, wasm_contract, PluginChain};
 use weft_types::{Receipt, TransactionStatus};
 
+use crate::crud::{view, KVTable, TableManager};
+
 sol! {
     interface ContractAuth {
         function deployType() external view returns (uint256);
@@ -41,13 +43,6 @@ sol! {
     interface HelloWorld {
         function get() external view returns (string);
         function set(string name_) external;
-    }
-    interface KVTable {
-        function get(string key) external view returns (bool, string);
-        function set(string key, string value) external returns (int32);
-    }
-    interface TableManager {
-        function openTable(string path) external view returns (address);
     }
     interface AuthTest {
         function set(uint256 v) external;
@@ -84,18 +79,6 @@ fn auth_write<C: SolCall<Return = I256>>(chain: &mut PluginChain, from: &KeyPair
         C::SIGNATURE
     );
     C::abi_decode_returns(&receipt.output).unwrap().as_i32()
-}
-
-/// A read-only call to `to`; what it returns.
-fn view<C: SolCall>(chain: &PluginChain, to: Address, call: C) -> C::Return {
-    let out = chain.call(Address::ZERO, to, call.abi_encode());
-    assert_eq!(
-        out.status,
-        TransactionStatus::Success,
-        "{}: {out:?}",
-        C::SIGNATURE
-    );
-    C::abi_decode_returns(&out.output).unwrap()
 }
 
 fn deploy_receipt(chain: &mut PluginChain, from: &KeyPair, code: Vec<u8>) -> Receipt {

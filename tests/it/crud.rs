@@ -118,7 +118,7 @@ fn send_reverting<C: SolCall>(
 }
 
 /// `call` to `to` read-only, at the latest block.
-fn view<C: SolCall>(chain: &PluginChain, to: Address, call: C) -> C::Return {
+pub(crate) fn view<C: SolCall>(chain: &PluginChain, to: Address, call: C) -> C::Return {
     let out = chain.call(Address::ZERO, to, call.abi_encode());
     assert_eq!(
         out.status,

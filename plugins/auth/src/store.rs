@@ -370,53 +370,9 @@ impl AccountList {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use std::collections::BTreeMap;
-
+mod tests {
     use super::*;
-    use weft_plugin_abi::testing::MemoryHost;
-    use weft_plugin_abi::{AuthRequest, Env};
-
-    /// A host that is only storage, for driving the layout directly (a
-    /// [`MemoryHost`] meters gas only inside a call). Its storage moves to and from a
-    /// `MemoryHost`'s.
-    #[derive(Default)]
-    pub(crate) struct MapHost {
-        pub(crate) storage: BTreeMap<Vec<u8>, Vec<u8>>,
-    }
-
-    impl Host for MapHost {
-        fn env(&self) -> Env {
-            MemoryHost::new().env
-        }
-        fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, HostError> {
-            Ok(self.storage.get(key).cloned())
-        }
-        fn set(&mut self, key: &[u8], value: &[u8]) -> Result<(), HostError> {
-            self.storage.insert(key.to_vec(), value.to_vec());
-            Ok(())
-        }
-        fn remove(&mut self, key: &[u8]) -> Result<(), HostError> {
-            self.storage.remove(key);
-            Ok(())
-        }
-        fn emit_log(
-            &mut self,
-            _: &[weft_plugin_abi::primitives::B256],
-            _: &[u8],
-        ) -> Result<(), HostError> {
-            Ok(())
-        }
-        fn charge_gas(&mut self, _: u64) -> Result<(), HostError> {
-            Ok(())
-        }
-        fn authorize(&mut self, _: &AuthRequest) -> Result<bool, HostError> {
-            Ok(true)
-        }
-        fn is_admin(&mut self, _: Address) -> Result<bool, HostError> {
-            Ok(false)
-        }
-    }
+    use weft_plugin_abi::testing::StorageHost;
 
     fn account(n: u64) -> Address {
         weft_plugin_abi::addr(0xA000 + n)
@@ -424,7 +380,7 @@ pub(crate) mod tests {
 
     #[test]
     fn lists_put_update_and_swap_remove() {
-        let mut host = MapHost::default();
+        let mut host = StorageHost::default();
         let list = table_list("t");
         for n in 0..4 {
             assert_eq!(
@@ -455,7 +411,7 @@ pub(crate) mod tests {
 
     #[test]
     fn lists_hold_at_most_max_len_members() {
-        let mut host = MapHost::default();
+        let mut host = StorageHost::default();
         let list = deploy_list(ListMode::White);
         for n in 0..u64::from(MAX_LIST_LEN) {
             assert_eq!(list.put(&mut host, account(n), &[1]), Ok(Put::Inserted));

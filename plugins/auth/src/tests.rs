@@ -4,10 +4,9 @@
 use weft_plugin_abi::ffi::gas;
 use weft_plugin_abi::primitives::{keccak256, FixedBytes, U256};
 use weft_plugin_abi::sol_types::SolCall;
-use weft_plugin_abi::testing::MemoryHost;
+use weft_plugin_abi::testing::{MemoryHost, StorageHost};
 
 use super::*;
-use crate::store::tests::MapHost;
 use crate::store::MAX_LIST_LEN;
 use ContractAuth::*;
 
@@ -624,7 +623,7 @@ fn method_lists_are_bounded() {
     let mut host = chain_with_contract();
     assert_eq!(set_type(&mut host, DEPLOYER, SELECTOR, 1), CODE_SUCCESS);
     let list = store::method_list(CONTRACT, SELECTOR.0, store::ListMode::White);
-    let mut filler = MapHost {
+    let mut filler = StorageHost {
         storage: std::mem::take(&mut host.storage),
     };
     for n in 0..u64::from(MAX_LIST_LEN) {

@@ -326,7 +326,8 @@ pub(crate) fn remove(
             }
             continue;
         }
-        if !path.is_empty() {
+        // A parent below the root, or a root left with several children, stays.
+        if !path.is_empty() || children.len() > 1 {
             store(
                 host,
                 meta,
@@ -338,19 +339,8 @@ pub(crate) fn remove(
             )?;
             return Ok(false);
         }
-        // `parent` is the root: while it has a single child, that child becomes the root.
-        if children.len() > 1 {
-            store(
-                host,
-                meta,
-                parent,
-                &Node::Internal {
-                    separators,
-                    children,
-                },
-            )?;
-            return Ok(false);
-        }
+        // `parent` is the root with a single child: while the root has a single child,
+        // that child becomes the root.
         drop_node(host, meta, parent)?;
         meta.root = children[0];
         while let Node::Internal { children: only, .. } = load(host, meta, meta.root)? {
@@ -447,49 +437,13 @@ impl Cursor {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use std::collections::{BTreeMap, BTreeSet};
+mod tests {
+    use std::collections::BTreeSet;
 
-    use weft_plugin_abi::primitives::{Address, B256};
-    use weft_plugin_abi::{AuthRequest, Env, HostError};
+    use weft_plugin_abi::testing::StorageHost;
 
     use super::*;
     use crate::store::{KeyOrder, Kind};
-
-    /// Storage without gas or permissions, to drive the index directly.
-    #[derive(Default)]
-    pub(crate) struct PlainHost {
-        pub(crate) storage: BTreeMap<Vec<u8>, Vec<u8>>,
-    }
-
-    impl Host for PlainHost {
-        fn env(&self) -> Env {
-            weft_plugin_abi::testing::MemoryHost::new().env
-        }
-        fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, HostError> {
-            Ok(self.storage.get(key).cloned())
-        }
-        fn set(&mut self, key: &[u8], value: &[u8]) -> Result<(), HostError> {
-            self.storage.insert(key.to_vec(), value.to_vec());
-            Ok(())
-        }
-        fn remove(&mut self, key: &[u8]) -> Result<(), HostError> {
-            self.storage.remove(key);
-            Ok(())
-        }
-        fn emit_log(&mut self, _: &[B256], _: &[u8]) -> Result<(), HostError> {
-            Ok(())
-        }
-        fn charge_gas(&mut self, _: u64) -> Result<(), HostError> {
-            Ok(())
-        }
-        fn authorize(&mut self, _: &AuthRequest) -> Result<bool, HostError> {
-            Ok(true)
-        }
-        fn is_admin(&mut self, _: Address) -> Result<bool, HostError> {
-            Ok(false)
-        }
-    }
 
     fn meta() -> TableMeta {
         TableMeta {
@@ -504,7 +458,7 @@ pub(crate) mod tests {
         }
     }
 
-    fn scan(host: &mut PlainHost, meta: &TableMeta, lower: Bound<&[u8]>) -> Vec<Vec<u8>> {
+    fn scan(host: &mut StorageHost, meta: &TableMeta, lower: Bound<&[u8]>) -> Vec<Vec<u8>> {
         let mut cursor = Cursor::seek(host, meta, lower).expect("seek");
         let mut out = Vec::new();
         while let Some(k) = cursor.next(host, meta).expect("next") {
@@ -535,7 +489,7 @@ pub(crate) mod tests {
     }
 
     fn check_against_model(long: bool, ops: usize, space: u64) {
-        let mut host = PlainHost::default();
+        let mut host = StorageHost::default();
         let mut meta = meta();
         let mut model = BTreeSet::new();
         let mut rng = Lcg(if long { 7 } else { 42 });
@@ -583,7 +537,7 @@ pub(crate) mod tests {
 
     #[test]
     fn grows_in_height_and_nodes_stay_within_limits() {
-        let mut host = PlainHost::default();
+        let mut host = StorageHost::default();
         let mut meta = meta();
         for n in 0..5_000u64 {
             insert(&mut host, &mut meta, &key(n, false)).expect("insert");

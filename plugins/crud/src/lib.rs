@@ -351,8 +351,13 @@ fn create(
     if store::table_id(host, &path)?.is_some() {
         return Ok(CODE_TABLE_NAME_ALREADY_EXIST);
     }
-    let bare = path.strip_prefix(names::TABLES).unwrap_or(&path);
-    authorize(host, AuthKind::CreateTable, TABLE_MANAGER, selector, bare)?;
+    authorize(
+        host,
+        AuthKind::CreateTable,
+        TABLE_MANAGER,
+        selector,
+        names::bare_name(&path),
+    )?;
     host.charge_gas(GAS_CREATE_TABLE)?;
     let id = store::register_table(host, &path)?;
     store::store_meta(
@@ -410,13 +415,11 @@ fn table(host: &mut dyn Host, mut t: Target, call: Table::TableCalls) -> CallRes
     match call {
         C::select_0(c) => ret::<select_0Call>(select_key(host, &t.meta, &c.key)?),
         C::select_1(c) => {
-            check_limit(c.limit.offset, c.limit.count)?;
-            let query = Query::new(&t.meta, v32(c.conditions))?;
+            let query = limited_query(&t.meta, &c.limit, || Ok(v32(c.conditions)))?;
             ret::<select_1Call>(select(host, &t.meta, &query, &c.limit)?)
         }
         C::select_2(c) => {
-            check_limit(c.limit.offset, c.limit.count)?;
-            let query = Query::new(&t.meta, v30(&t.meta, c.conditions)?)?;
+            let query = limited_query(&t.meta, &c.limit, || v30(&t.meta, c.conditions))?;
             ret::<select_2Call>(select(host, &t.meta, &query, &c.limit)?)
         }
         C::count_0(c) => {
@@ -437,14 +440,12 @@ fn table(host: &mut dyn Host, mut t: Target, call: Table::TableCalls) -> CallRes
         }
         C::update_1(c) => {
             write_permission(host, &t)?;
-            check_limit(c.limit.offset, c.limit.count)?;
-            let query = Query::new(&t.meta, v32(c.conditions))?;
+            let query = limited_query(&t.meta, &c.limit, || Ok(v32(c.conditions)))?;
             ret::<update_1Call>(update(host, &t.meta, &query, &c.limit, &c.updateFields)?)
         }
         C::update_2(c) => {
             write_permission(host, &t)?;
-            check_limit(c.limit.offset, c.limit.count)?;
-            let query = Query::new(&t.meta, v30(&t.meta, c.conditions)?)?;
+            let query = limited_query(&t.meta, &c.limit, || v30(&t.meta, c.conditions))?;
             ret::<update_2Call>(update(host, &t.meta, &query, &c.limit, &c.updateFields)?)
         }
         C::remove_0(c) => {
@@ -453,17 +454,26 @@ fn table(host: &mut dyn Host, mut t: Target, call: Table::TableCalls) -> CallRes
         }
         C::remove_1(c) => {
             write_permission(host, &t)?;
-            check_limit(c.limit.offset, c.limit.count)?;
-            let query = Query::new(&t.meta, v32(c.conditions))?;
+            let query = limited_query(&t.meta, &c.limit, || Ok(v32(c.conditions)))?;
             ret::<remove_1Call>(remove(host, &mut t.meta, &query, &c.limit)?)
         }
         C::remove_2(c) => {
             write_permission(host, &t)?;
-            check_limit(c.limit.offset, c.limit.count)?;
-            let query = Query::new(&t.meta, v30(&t.meta, c.conditions)?)?;
+            let query = limited_query(&t.meta, &c.limit, || v30(&t.meta, c.conditions))?;
             ret::<remove_2Call>(remove(host, &mut t.meta, &query, &c.limit)?)
         }
     }
+}
+
+/// The query for `conditions` under `limit`: the limit is checked first, then the
+/// conditions are built and checked.
+fn limited_query<I: IntoIterator<Item = (u8, String, String)>>(
+    meta: &TableMeta,
+    limit: &Limit,
+    conditions: impl FnOnce() -> Result<I, CallError>,
+) -> Result<Query, CallError> {
+    check_limit(limit.offset, limit.count)?;
+    Query::new(meta, conditions()?)
 }
 
 fn write_permission(host: &mut dyn Host, t: &Target) -> Result<(), CallError> {
@@ -520,6 +530,27 @@ fn select(
     query: &Query,
     limit: &Limit,
 ) -> Result<Vec<Entry>, CallError> {
+    matching_rows(host, meta, query, limit)?
+        .into_iter()
+        .map(|(stored, fields)| {
+            Ok(Entry {
+                key: meta.key_order.decode(&stored)?,
+                fields,
+            })
+        })
+        .collect()
+}
+
+/// A row: its stored key and its fields.
+type Row = (Vec<u8>, Vec<String>);
+
+/// The rows `query` matches within `limit`.
+fn matching_rows(
+    host: &mut dyn Host,
+    meta: &TableMeta,
+    query: &Query,
+    limit: &Limit,
+) -> Result<Vec<Row>, CallError> {
     let mut rows = Vec::new();
     query.scan(
         host,
@@ -531,14 +562,7 @@ fn select(
             rows.push((stored, fields.unwrap_or_default()));
         },
     )?;
-    rows.into_iter()
-        .map(|(stored, fields)| {
-            Ok(Entry {
-                key: meta.key_order.decode(&stored)?,
-                fields,
-            })
-        })
-        .collect()
+    Ok(rows)
 }
 
 /// Every matching row, without limit (FISCO counts in pages of 500 until done).
@@ -639,17 +663,7 @@ fn update(
     fields: &[UpdateField],
 ) -> Result<i32, CallError> {
     let updates = resolve_updates(meta, fields)?;
-    let mut rows = Vec::new();
-    query.scan(
-        host,
-        meta,
-        limit.offset.into(),
-        limit.count.into(),
-        true,
-        |stored, row| {
-            rows.push((stored, row.unwrap_or_default()));
-        },
-    )?;
+    let rows = matching_rows(host, meta, query, limit)?;
     let updated = rows.len() as i32;
     for (stored, mut row) in rows {
         for (column, value) in &updates {

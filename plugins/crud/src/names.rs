@@ -33,6 +33,12 @@ fn revert(message: String) -> CallError {
     CallError::revert_message(&message)
 }
 
+/// The bare name of a table path: `t_test` for `/tables/t_test` (a path outside
+/// `/tables/` as it is).
+pub(crate) fn bare_name(path: &str) -> &str {
+    path.strip_prefix(TABLES).unwrap_or(path)
+}
+
 /// FISCO's `getTableName`: `/tables/<name>` for `name`, `/name` or `/tables/name`.
 pub(crate) fn table_path(name: &str) -> Result<String, CallError> {
     let path = if name.starts_with(TABLES) {

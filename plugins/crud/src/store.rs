@@ -214,9 +214,7 @@ const KIND_KV: u8 = 1;
 impl TableMeta {
     /// The bare name (`t_test` for `/tables/t_test`).
     pub(crate) fn name(&self) -> &str {
-        self.path
-            .strip_prefix(crate::names::TABLES)
-            .unwrap_or(&self.path)
+        crate::names::bare_name(&self.path)
     }
 
     fn encode(&self) -> Vec<u8> {

@@ -1,5 +1,6 @@
 //! An off-chain host for plugin unit tests: in-memory storage, a gas meter (the node's
-//! schedule, [`ffi::gas`]), recorded logs and a permission table, calling the plugin's Rust code directly (no `.so`, no node).
+//! schedule, [`ffi::gas`]), recorded logs and a permission table, calling the plugin's Rust code directly (no `.so`, no node); and [`StorageHost`], storage
+//! alone, for driving a plugin's storage layout directly.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -181,5 +182,51 @@ impl Host for MemoryHost {
 
     fn is_admin(&mut self, account: Address) -> Result<bool, HostError> {
         Ok(self.admins.contains(&account))
+    }
+}
+
+/// A [`Host`] that is only storage: no gas, no logs, every permission granted, no admins,
+/// and [`MemoryHost::new`]'s environment. For driving a plugin's storage layout directly,
+/// outside a call (a [`MemoryHost`] meters gas only inside [`MemoryHost::call`]). Its
+/// storage can move to and from a `MemoryHost`'s.
+#[derive(Debug, Clone, Default)]
+pub struct StorageHost {
+    /// The namespace's storage.
+    pub storage: BTreeMap<Vec<u8>, Vec<u8>>,
+}
+
+impl Host for StorageHost {
+    fn env(&self) -> Env {
+        MemoryHost::new().env
+    }
+
+    fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, HostError> {
+        Ok(self.storage.get(key).cloned())
+    }
+
+    fn set(&mut self, key: &[u8], value: &[u8]) -> Result<(), HostError> {
+        self.storage.insert(key.to_vec(), value.to_vec());
+        Ok(())
+    }
+
+    fn remove(&mut self, key: &[u8]) -> Result<(), HostError> {
+        self.storage.remove(key);
+        Ok(())
+    }
+
+    fn emit_log(&mut self, _: &[B256], _: &[u8]) -> Result<(), HostError> {
+        Ok(())
+    }
+
+    fn charge_gas(&mut self, _: u64) -> Result<(), HostError> {
+        Ok(())
+    }
+
+    fn authorize(&mut self, _: &AuthRequest) -> Result<bool, HostError> {
+        Ok(true)
+    }
+
+    fn is_admin(&mut self, _: Address) -> Result<bool, HostError> {
+        Ok(false)
     }
 }
