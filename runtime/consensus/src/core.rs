@@ -287,6 +287,31 @@ impl Core {
         &self.sealers
     }
 
+    /// The height being agreed (the committed height + 1), as in [`Core::status`].
+    pub fn current_height(&self) -> u64 {
+        self.height()
+    }
+
+    /// The current view.
+    pub fn view(&self) -> u64 {
+        self.view
+    }
+
+    /// This node's index among the sealers; `None` for an observer.
+    pub fn node_index(&self) -> Option<u64> {
+        self.me
+    }
+
+    /// The index of the leader of the current height and view.
+    pub fn leader_index(&self) -> u64 {
+        self.sealers.leader(self.height(), self.view)
+    }
+
+    /// Whether a view change is under way.
+    pub fn in_view_change(&self) -> bool {
+        self.vc_target.is_some()
+    }
+
     // ---- small helpers ----
 
     fn height(&self) -> u64 {

@@ -27,7 +27,7 @@
 //! timestamps are wall-clock milliseconds.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use alloy_primitives::{Bytes, B256};
 use tokio::sync::{broadcast, mpsc, watch};
@@ -39,9 +39,9 @@ use weft_sync::{sealer_set_at, serve, ApplyReport, SyncConfig, SyncMessage, Sync
 use weft_txpool::ChainView;
 use weft_types::{DecodeLimits, NodeId, SealerSignature, Transaction, VerifiedTx};
 
-use crate::node::{LiveStatus, Node};
+use crate::node::{now_ms, LiveStatus, Node};
 use crate::proposal::{Proposal, PROPOSAL_VERSION};
-use crate::service::ServiceError;
+use crate::service::{member_ids, short, ServiceError};
 use crate::txsync::TxSyncMessage;
 use crate::votes::VoteLog;
 
@@ -200,17 +200,6 @@ pub(crate) struct Driver {
 /// How long a sealer must stay disconnected before a view it leads is changed without
 /// waiting for the timeout (a reconnect after a blip should not cost a view).
 const LEADER_AWAY_MS: u64 = 500;
-
-fn wall_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
-fn short(id: &NodeId) -> String {
-    hex::encode(&id[..4])
-}
 
 /// The consensus configuration of `node`'s chain at the height after its head.
 pub(crate) fn consensus_config(node: &Node) -> Result<ConsensusConfig, ServiceError> {
@@ -399,59 +388,57 @@ impl Driver {
         }
     }
 
-    /// The periodic work, after every wake-up: timeouts, the pool, proposing, the
-    /// queued work, status announcements and block sync.
     /// FISCO's fast view change: with work waiting, a leader that has been disconnected
     /// for [`LEADER_AWAY_MS`] is reported to the core, which changes view at once instead
     /// of waiting out the consensus timeout (a dead sealer would otherwise cost a timeout
     /// at every height it leads). The time counts from the disconnection, not from the
     /// start of the view: a sealer that has been down for a while costs no wait at all.
     fn watch_leader(&mut self, now: u64) {
-        let status = self.core.status();
+        let sealers = self.core.sealers().sealers();
+        let node_index = self.core.node_index();
+        let leader_index = self.core.leader_index();
         let network = &self.network;
         self.unreachable_since
-            .retain(|id, _| status.sealers.iter().any(|s| s.node_id == *id));
-        for (index, sealer) in status.sealers.iter().enumerate() {
-            if Some(index as u64) == status.node_index || network.is_connected(&sealer.node_id) {
+            .retain(|id, _| sealers.iter().any(|s| s.node_id == *id));
+        for (index, sealer) in sealers.iter().enumerate() {
+            if Some(index as u64) == node_index || network.is_connected(&sealer.node_id) {
                 self.unreachable_since.remove(&sealer.node_id);
             } else {
                 self.unreachable_since.entry(sealer.node_id).or_insert(now);
             }
         }
-        let since = status
-            .sealers
-            .get(status.leader_index as usize)
+        let since = sealers
+            .get(leader_index as usize)
             .and_then(|s| self.unreachable_since.get(&s.node_id))
             .copied();
         let Some(since) = since else {
             return;
         };
-        let here = (status.height, status.view);
+        let (height, view) = (self.core.current_height(), self.core.view());
+        let here = (height, view);
         if self.pending_flag
-            && status.node_index.is_some()
-            && !status.in_view_change
+            && node_index.is_some()
+            && !self.core.in_view_change()
             && self.leader_reported != Some(here)
             && now.saturating_sub(since) >= LEADER_AWAY_MS
         {
             self.leader_reported = Some(here);
             tracing::info!(
-                height = status.height,
-                view = status.view,
-                leader = status.leader_index,
+                height,
+                view,
+                leader = leader_index,
                 away_ms = now.saturating_sub(since),
                 "leader unreachable: changing view"
             );
-            let out = self.core.handle(
-                now,
-                Input::LeaderUnreachable {
-                    height: status.height,
-                    view: status.view,
-                },
-            );
+            let out = self
+                .core
+                .handle(now, Input::LeaderUnreachable { height, view });
             self.apply(out, None);
         }
     }
 
+    /// The periodic work, after every wake-up: timeouts, the pool, proposing, the
+    /// queued work, status announcements and block sync.
     async fn tick(&mut self) {
         let now = self.now();
         if self.core.next_timeout().is_some_and(|t| now >= t) {
@@ -674,12 +661,12 @@ impl Driver {
         let Some((height, view)) = self.wanted else {
             return;
         };
-        let status = self.core.status();
-        if status.height != height || status.view != view || status.in_view_change {
+        let core = &self.core;
+        if core.current_height() != height || core.view() != view || core.in_view_change() {
             self.wanted = None;
             return;
         }
-        let Some(index) = status.node_index else {
+        let Some(index) = core.node_index() else {
             self.wanted = None;
             return;
         };
@@ -689,12 +676,16 @@ impl Driver {
             return;
         }
         let pool = self.node.pool();
+        let pending = pool.pending_len();
+        if pending == 0 {
+            // Nothing to propose (with a zero tx_count_limit, the block would be empty).
+            return;
+        }
         let limit = ledger
             .system_config_u64(keys::TX_COUNT_LIMIT, height)
             .ok()
             .flatten()
             .unwrap_or(1000) as usize;
-        let pending = pool.pending_len();
         let due = pending >= limit
             || (pending > 0
                 && pool
@@ -720,7 +711,7 @@ impl Driver {
             group_id: genesis.group_id.clone(),
             number: height,
             parent_hash: ledger.head_hash(),
-            timestamp: wall_ms().max(parent_ts),
+            timestamp: now_ms().max(parent_ts),
             sealer: index,
             tx_hashes: txs.iter().map(VerifiedTx::hash).collect(),
         };
@@ -830,13 +821,13 @@ impl Driver {
             return false;
         }
         let now = self.now();
-        let status = self.core.status();
+        let (height, view) = (self.core.current_height(), self.core.view());
         let mut progressed = false;
         let mut waiting = Vec::new();
         for mut v in std::mem::take(&mut self.validations) {
             // A proposal of a view this node has left is no longer voted on (a new view
             // re-proposes from bytes the core vouches for itself).
-            if v.height != status.height || v.view < status.view {
+            if v.height != height || v.view < view {
                 continue;
             }
             if !self.dirty && !self.fetch_due(&v, now) {
@@ -922,7 +913,7 @@ impl Driver {
                 p.timestamp
             ));
         }
-        let now = wall_ms();
+        let now = now_ms();
         if p.timestamp > now + MAX_CLOCK_AHEAD_MS {
             return Err(format!(
                 "timestamp {} is more than {MAX_CLOCK_AHEAD_MS} ms ahead of this node's clock ({now})",
@@ -1165,13 +1156,7 @@ impl Driver {
                         observers = nodes.observers.len(),
                         "the node list changed"
                     );
-                    self.network.admission().set_node_list(
-                        nodes
-                            .sealers
-                            .iter()
-                            .map(|s| s.node_id)
-                            .chain(nodes.observers.iter().copied()),
-                    );
+                    self.network.admission().set_node_list(member_ids(&nodes));
                     self.nodes = nodes;
                 }
                 (set != *self.core.sealers()).then_some(set)
@@ -1241,10 +1226,13 @@ impl Driver {
         if syncer.next_timeout().is_some_and(|t| now >= t) {
             syncer.on_timeout(now);
         }
-        let status = syncer.status();
+        // As `SyncStatus::highest_peer_number`: never below the syncer's head.
+        let highest = syncer
+            .highest_peer_number()
+            .max(syncer.local_status().number);
         let local = self.node.ledger().block_number();
-        let far_behind = status.highest_peer_number >= local + 2;
-        let stalled = status.highest_peer_number > local
+        let far_behind = highest >= local + 2;
+        let stalled = highest > local
             && now.saturating_sub(self.last_progress) >= self.cfg.sync_grace.as_millis() as u64;
         if !far_behind && !stalled {
             return;
@@ -1255,7 +1243,7 @@ impl Driver {
                 tracing::debug!(peer = %short(&peer), error = %e, "block request not sent");
             }
         }
-        if status.queue_len == 0 {
+        if syncer.queue_len() == 0 {
             return;
         }
         let Some(mut syncer) = self.syncer.take() else {

@@ -138,7 +138,7 @@ pub struct LiveStatus {
     pub committed_by_sync: u64,
 }
 
-fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)

@@ -129,7 +129,7 @@ impl std::fmt::Debug for NodeService {
 }
 
 /// The ids of a node list, for admission.
-fn member_ids(nodes: &weft_ledger::NodeList) -> Vec<NodeId> {
+pub(crate) fn member_ids(nodes: &weft_ledger::NodeList) -> Vec<NodeId> {
     nodes
         .sealers
         .iter()
@@ -235,11 +235,6 @@ impl NodeService {
         self.network.local_addr()
     }
 
-    /// Whether the consensus driver still runs (it stops on a fatal error).
-    pub fn is_running(&self) -> bool {
-        self.driver.as_ref().is_some_and(|d| !d.is_finished())
-    }
-
     /// Wait until the consensus driver stops (only a fatal error stops it before
     /// [`NodeService::shutdown`]).
     pub async fn stopped(&mut self) {
@@ -336,7 +331,8 @@ async fn route(
     }
 }
 
-fn short(id: &NodeId) -> String {
+/// The first 4 bytes of a node id in hex, for logs.
+pub(crate) fn short(id: &NodeId) -> String {
     hex::encode(&id[..4])
 }
 

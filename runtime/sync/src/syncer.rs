@@ -645,8 +645,15 @@ impl<P: Ord + Clone + Debug> Syncer<P> {
         std::mem::take(&mut self.rejected)
     }
 
-    fn highest_peer_number(&self) -> BlockNumber {
+    /// The highest head a peer announced (0 without peers); unlike
+    /// [`SyncStatus::highest_peer_number`], not raised to the local head.
+    pub fn highest_peer_number(&self) -> BlockNumber {
         self.peers.values().map(|p| p.number).max().unwrap_or(0)
+    }
+
+    /// How many downloaded blocks wait in the queue.
+    pub fn queue_len(&self) -> usize {
+        self.queue.len()
     }
 
     /// Whether `height` is queued, asked for, or being applied.
